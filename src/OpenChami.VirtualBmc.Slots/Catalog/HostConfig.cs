@@ -1,0 +1,43 @@
+using System.Net;
+
+namespace OpenChami.VirtualBmc.Slots.Catalog;
+
+/// <summary>The per-host file: which node type this host is and what each of its slots is called on the network.</summary>
+public sealed record HostConfig(
+    string HostId,
+    string NodeTypePath,
+    string SysfsRoot,
+    string LibvirtUri,
+    bool AllowManagedDetach,
+    Uri? MetadataUrl,
+    string? ImageCatalog,
+    string? AccountsFile,
+    IReadOnlyList<HostSlot> Slots,
+    SourceLocation Where);
+
+public sealed record HostSlot(
+    string Name,
+    BmcEndpoint Bmc,
+    Guid? Uuid,
+    string? SerialNumber,
+    IReadOnlyDictionary<string, MacAddress> MacAddresses,
+    IReadOnlyList<PlannedAddress> Ipv4,
+    string? InstanceId,
+    Uri? MetadataUrl,
+    string? Image,
+    SystemType SystemType,
+    SourceLocation Where);
+
+public enum SystemType { Physical, Virtual }
+
+/// <summary>The address and port a slot's Redfish service listens on.</summary>
+public sealed record BmcEndpoint(IPAddress Address, int Port, SourceLocation Where)
+{
+    public override string ToString() =>
+        Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{Address}]:{Port}" : $"{Address}:{Port}";
+}
+
+public sealed record PlannedAddress(string Interface, IPAddress Address, int PrefixLength, IPAddress? Gateway, SourceLocation Where)
+{
+    public override string ToString() => $"{Address}/{PrefixLength}";
+}

@@ -1,0 +1,81 @@
+namespace OpenChami.VirtualBmc.Slots.Catalog;
+
+/// <summary>One kind of node and the static VM slots it offers. Loaded from a node type YAML file.</summary>
+public sealed record NodeType(
+    string Name,
+    string? Description,
+    IReadOnlyDictionary<string, PciAddress> PhysicalLabels,
+    NodeResources? Resources,
+    IReadOnlyList<SlotTemplate> Slots,
+    SourceLocation Where)
+{
+    public SlotTemplate? FindSlot(string name) => Slots.FirstOrDefault(s => s.Name == name);
+}
+
+/// <summary>What the node type offers slots per NUMA node, after the host's own reservation.</summary>
+public sealed record NodeResources(IReadOnlyList<NumaNodeResources> NumaNodes, SourceLocation Where);
+
+public sealed record NumaNodeResources(int Id, int Cores, int MemoryGiB, int? HugepagesGiB, SourceLocation Where);
+
+public sealed record SlotTemplate(
+    string Name,
+    string? Profile,
+    string? Image,
+    Firmware Firmware,
+    CpuSpec Cpu,
+    MemorySpec Memory,
+    IReadOnlyList<DeviceBinding> Devices,
+    IReadOnlyList<NetworkAttachment> Networks,
+    CloudInitTemplate CloudInit,
+    SourceLocation Where)
+{
+    /// <summary>Names that may carry a MAC or an IP: NIC devices and virtio networks.</summary>
+    public IEnumerable<string> InterfaceNames =>
+        Devices.Where(d => d.Kind == DeviceKind.Nic).Select(d => d.Name).Concat(Networks.Select(n => n.Name));
+}
+
+public enum Firmware { Uefi, Bios }
+
+public enum NumaPolicy { Strict, Preferred, None }
+
+public sealed record CpuSpec(int Cores, NumaPolicy NumaPolicy, int? NumaNode, SourceLocation Where);
+
+public enum HugepageSize { TwoMiB, OneGiB }
+
+public sealed record MemorySpec(int SizeGiB, bool Hugepages, HugepageSize? HugepageSize, SourceLocation Where)
+{
+    /// <summary>The page size actually used when hugepages are on: 1 GiB unless the template says 2M.</summary>
+    public HugepageSize EffectivePageSize => HugepageSize ?? Catalog.HugepageSize.OneGiB;
+}
+
+public enum DeviceKind { Gpu, Nic, Pci }
+
+public enum NicMode { Passthrough, SriovVf }
+
+/// <summary>A host device given to a slot. <see cref="Mode"/> is only set for NICs.</summary>
+public sealed record DeviceBinding(string Name, DeviceKind Kind, NicMode? Mode, DeviceSelector Selector, SourceLocation Where)
+{
+    public bool IsVirtualFunction => Kind == DeviceKind.Nic && Mode == NicMode.SriovVf;
+}
+
+/// <summary>How the template names the device; which fields are set depends on the kind (see the node type schema).</summary>
+public sealed record DeviceSelector(PciAddress? PciAddress, string? PhysicalLabel, string? Pf, int? VfIndex, SourceLocation Where)
+{
+    public override string ToString()
+    {
+        var parts = new List<string>();
+        if (PciAddress is { } a) parts.Add($"pciAddress {a}");
+        if (PhysicalLabel is { } l) parts.Add($"physicalLabel {l}");
+        if (Pf is { } pf) parts.Add($"pf {pf}");
+        if (VfIndex is { } vf) parts.Add($"vfIndex {vf}");
+        return string.Join(", ", parts);
+    }
+}
+
+/// <summary>A paravirtual NIC on a host bridge or libvirt network.</summary>
+public sealed record NetworkAttachment(string Name, string? Bridge, string? Network, SourceLocation Where);
+
+public sealed record CloudInitTemplate(bool LocalSeed, string? UserData, string? MetaDataJson)
+{
+    public static readonly CloudInitTemplate None = new(false, null, null);
+}

@@ -1,0 +1,25 @@
+namespace OpenChami.VirtualBmc.Slots.Catalog;
+
+/// <summary>A slot of this host: its template from the node type joined with its host entry and its stable identity.</summary>
+public sealed record Slot(
+    string Name,
+    SlotTemplate Template,
+    HostSlot Host,
+    SlotIdentity Identity,
+    string? Image,
+    CloudInitDatasource? CloudInit)
+{
+    public BmcEndpoint Bmc => Host.Bmc;
+}
+
+/// <summary>What a slot is known as: never random per start, either written in the host file or derived from hostId and slot name.</summary>
+public sealed record SlotIdentity(Guid Uuid, string SerialNumber, IReadOnlyDictionary<string, MacAddress> MacAddresses, string InstanceId);
+
+/// <summary>Where the guest's cloud-init finds its metadata: OpenCHAMI's service URL and the instance ID it knows the slot by.</summary>
+public sealed record CloudInitDatasource(Uri MetadataUrl, string InstanceId);
+
+/// <summary>The whole configuration of this host, loaded and checked.</summary>
+public sealed record SiteConfiguration(string HostFile, string NodeTypeFile, HostConfig Host, NodeType NodeType, IReadOnlyList<Slot> Slots)
+{
+    public Slot? FindSlot(string name) => Slots.FirstOrDefault(s => s.Name == name);
+}

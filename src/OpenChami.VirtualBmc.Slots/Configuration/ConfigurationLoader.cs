@@ -1,0 +1,114 @@
+using OpenChami.VirtualBmc.Slots.Catalog;
+using OpenChami.VirtualBmc.Slots.Identity;
+
+namespace OpenChami.VirtualBmc.Slots.Configuration;
+
+/// <summary>The outcome of loading: a usable configuration, or every problem found (never both).</summary>
+public sealed record ConfigLoadResult<T>(T? Value, IReadOnlyList<ConfigProblem> Problems) where T : class
+{
+    public bool Succeeded => Value is not null && Problems.Count == 0;
+
+    public T GetOrThrow() => Succeeded ? Value! : throw new ConfigException(Problems);
+}
+
+/// <summary>
+/// Loads the host file and the node type it names. Each file goes through YAML parsing, the JSON Schema, an
+/// unknown-key walk and the semantic rules; everything wrong in both files is reported together.
+/// </summary>
+public static class ConfigurationLoader
+{
+    public static ConfigLoadResult<NodeType> LoadNodeType(string path)
+    {
+        var problems = new List<ConfigProblem>();
+        var nodeType = LoadNodeType(path, problems);
+        return new ConfigLoadResult<NodeType>(problems.Count == 0 ? nodeType : null, problems);
+    }
+
+    public static ConfigLoadResult<SiteConfiguration> Load(string hostFile)
+    {
+        var problems = new List<ConfigProblem>();
+        var document = ReadDocument(hostFile, SchemaCheck.Host, problems);
+        if (document is null)
+        {
+            return new ConfigLoadResult<SiteConfiguration>(null, problems);
+        }
+        var root = new TreeReader(document, document.Root, "");
+        var hostClean = problems.Count == 0;
+
+        // The node type is loaded even when the host file has problems, so one run reports both files.
+        NodeType? nodeType = null;
+        string? nodeTypeFile = null;
+        if (root.String("nodeType") is { Length: > 0 } relative)
+        {
+            nodeTypeFile = Path.Combine(Path.GetDirectoryName(hostFile) ?? ".", relative);
+            nodeType = LoadNodeType(nodeTypeFile, problems, document.At("/nodeType"));
+        }
+        if (!hostClean || nodeType is null || nodeTypeFile is null)
+        {
+            return new ConfigLoadResult<SiteConfiguration>(null, problems);
+        }
+
+        var host = HostConfigReader.Read(root, problems);
+        problems.AddRange(new HostConfigRules(nodeType).Validate(host).ToProblems(host.Where));
+        if (problems.Count > 0)
+        {
+            return new ConfigLoadResult<SiteConfiguration>(null, problems);
+        }
+
+        var slots = nodeType.Slots.Select(template => BuildSlot(host, template, host.Slots.First(e => e.Name == template.Name))).ToList();
+        IdentityRules.Check(slots, problems);
+        return problems.Count > 0
+            ? new ConfigLoadResult<SiteConfiguration>(null, problems)
+            : new ConfigLoadResult<SiteConfiguration>(new SiteConfiguration(hostFile, nodeTypeFile, host, nodeType, slots), problems);
+    }
+
+    private static Slot BuildSlot(HostConfig host, SlotTemplate template, HostSlot entry)
+    {
+        var identity = IdentityDeriver.Derive(host.HostId, template, entry);
+        var metadataUrl = entry.MetadataUrl ?? host.MetadataUrl;
+        return new Slot(
+            template.Name,
+            template,
+            entry,
+            identity,
+            entry.Image ?? template.Image,
+            metadataUrl is null ? null : new CloudInitDatasource(metadataUrl, identity.InstanceId));
+    }
+
+    private static NodeType? LoadNodeType(string path, List<ConfigProblem> problems, SourceLocation? referencedFrom = null)
+    {
+        var before = problems.Count;
+        var document = ReadDocument(path, SchemaCheck.NodeType, problems, referencedFrom);
+        if (document is null || problems.Count > before)
+        {
+            return null;
+        }
+        var nodeType = NodeTypeReader.Read(new TreeReader(document, document.Root, ""));
+        problems.AddRange(new NodeTypeRules().Validate(nodeType).ToProblems(nodeType.Where));
+        return problems.Count > before ? null : nodeType;
+    }
+
+    private static YamlDocument? ReadDocument(string path, SchemaCheck schema, List<ConfigProblem> problems, SourceLocation? referencedFrom = null)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var where = referencedFrom ?? SourceLocation.StartOf(path);
+            var reason = e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message;
+            problems.Add(new ConfigProblem(where, ProblemCodes.FileNotFound, $"cannot read {path}: {reason}"));
+            return null;
+        }
+        var document = YamlDocument.Parse(path, text, problems);
+        if (document is null)
+        {
+            return null;
+        }
+        schema.CheckUnknownKeys(document, problems);
+        schema.Check(document, problems);
+        return document;
+    }
+}

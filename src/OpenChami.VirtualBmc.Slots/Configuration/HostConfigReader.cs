@@ -1,0 +1,85 @@
+using System.Net;
+using OpenChami.VirtualBmc.Slots.Catalog;
+
+namespace OpenChami.VirtualBmc.Slots.Configuration;
+
+/// <summary>Maps a schema-valid host tree to <see cref="HostConfig"/>; values the schema cannot type (IPs) are checked here.</summary>
+internal static class HostConfigReader
+{
+    public static HostConfig Read(TreeReader root, List<ConfigProblem> problems)
+    {
+        var metadata = root["cloudInit"].String("metadataUrl");
+        return new HostConfig(
+            root.String("hostId")!,
+            root.String("nodeType")!,
+            root.String("sysfsRoot") ?? "/",
+            root["libvirt"].String("uri") ?? "qemu:///system",
+            root["binding"].Bool("allowManagedDetach") ?? false,
+            metadata is null ? null : new Uri(metadata),
+            root["images"].String("catalog"),
+            root.String("accountsFile"),
+            root["slots"].Items().Select(s => ReadSlot(s, problems)).ToList(),
+            root.Where);
+    }
+
+    private static HostSlot ReadSlot(TreeReader s, List<ConfigProblem> problems)
+    {
+        var bmc = s["bmc"];
+        var identity = s["identity"];
+        var cloudInit = s["cloudInit"];
+        var macs = new Dictionary<string, MacAddress>(StringComparer.Ordinal);
+        foreach (var (name, value) in identity["macAddresses"].Members())
+        {
+            var mac = MacAddress.Parse(value.AsString()!);
+            if (mac.IsMulticast)
+            {
+                problems.Add(new ConfigProblem(value.Where, ProblemCodes.InvalidValue, $"MAC {mac} of '{name}' is a multicast address; a NIC needs a unicast MAC (even first octet)"));
+            }
+            macs[name] = mac;
+        }
+        var address = ParseIp(bmc["address"], problems);
+        var metadata = cloudInit.String("metadataUrl");
+        return new HostSlot(
+            s.String("name")!,
+            new BmcEndpoint(address, bmc.Int("port") ?? 443, bmc.Where),
+            identity.String("uuid") is { } uuid ? Guid.Parse(uuid) : null,
+            identity.String("serialNumber"),
+            macs,
+            s["ipv4"].Items().Select(a => ReadPlanned(a, problems)).ToList(),
+            cloudInit.String("instanceId"),
+            metadata is null ? null : new Uri(metadata),
+            s.String("image"),
+            s.String("systemType") == "Virtual" ? SystemType.Virtual : SystemType.Physical,
+            s.Where);
+    }
+
+    private static PlannedAddress ReadPlanned(TreeReader a, List<ConfigProblem> problems)
+    {
+        var text = a.String("address")!;
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        var prefix = int.Parse(text[(slash + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        if (!IPAddress.TryParse(text[..slash], out var ip) || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || prefix > 32)
+        {
+            problems.Add(new ConfigProblem(a["address"].Where, ProblemCodes.InvalidValue, $"'{text}' is not an IPv4 address with a prefix length (e.g. 10.1.0.10/16)"));
+            ip = IPAddress.None;
+        }
+        IPAddress? gateway = null;
+        if (a.String("gateway") is { } g && !IPAddress.TryParse(g, out gateway))
+        {
+            problems.Add(new ConfigProblem(a["gateway"].Where, ProblemCodes.InvalidValue, $"gateway '{g}' is not an IPv4 address"));
+        }
+        return new PlannedAddress(a.String("interface")!, ip, prefix, gateway, a.Where);
+    }
+
+    private static IPAddress ParseIp(TreeReader value, List<ConfigProblem> problems)
+    {
+        var text = value.AsString()!;
+        // IPAddress.TryParse accepts "10" or "0x7f.1"; a BMC address must be written out in full.
+        if (IPAddress.TryParse(text, out var ip) && (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 || text.Count(c => c == '.') == 3))
+        {
+            return ip;
+        }
+        problems.Add(new ConfigProblem(value.Where, ProblemCodes.InvalidValue, $"bmc address '{text}' is not an IP address (e.g. 10.254.1.10 or fd00::10)"));
+        return IPAddress.None;
+    }
+}

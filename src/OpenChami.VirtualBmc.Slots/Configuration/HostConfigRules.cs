@@ -1,0 +1,128 @@
+using System.Net;
+using FluentValidation;
+using OpenChami.VirtualBmc.Slots.Catalog;
+
+namespace OpenChami.VirtualBmc.Slots.Configuration;
+
+/// <summary>
+/// Checks the host file against its node type: every slot entry names a slot of the type and each slot has one
+/// entry, endpoints are distinct, MACs and IPs name the slot's interfaces, and no identity is shared.
+/// </summary>
+internal sealed class HostConfigRules : AbstractValidator<HostConfig>
+{
+    public HostConfigRules(NodeType nodeType)
+    {
+        RuleFor(h => h).Custom((host, context) => SlotsMatchNodeType(host, nodeType, context));
+        RuleFor(h => h).Custom(DistinctEndpoints);
+        RuleForEach(h => h.Slots).Custom((entry, context) => InterfacesExist(entry, nodeType.FindSlot(entry.Name), context));
+    }
+
+    private static void SlotsMatchNodeType(HostConfig host, NodeType nodeType, ValidationContext<HostConfig> context)
+    {
+        var known = nodeType.Slots.Select(s => s.Name).ToList();
+        foreach (var entry in host.Slots.Where(e => nodeType.FindSlot(e.Name) is null))
+        {
+            context.Fail(entry.Where, ProblemCodes.UnknownSlot,
+                $"slot '{entry.Name}' is not a slot of node type '{nodeType.Name}'{SchemaCheck.Suggest(entry.Name, known)}; its slots are {string.Join(", ", known)}");
+        }
+        foreach (var group in host.Slots.GroupBy(e => e.Name).Where(g => g.Count() > 1))
+        {
+            context.Fail(group.Skip(1).First().Where, ProblemCodes.DuplicateName, $"slot '{group.Key}' has two entries (first at line {group.First().Where.Line})");
+        }
+        foreach (var slot in nodeType.Slots.Where(s => host.Slots.All(e => e.Name != s.Name)))
+        {
+            context.Fail(host.Where, ProblemCodes.MissingSlot,
+                $"slot '{slot.Name}' of node type '{nodeType.Name}' has no entry under 'slots'; every slot needs its BMC endpoint");
+        }
+    }
+
+    private static void DistinctEndpoints(HostConfig host, ValidationContext<HostConfig> context)
+    {
+        foreach (var entry in host.Slots)
+        {
+            var address = entry.Bmc.Address;
+            if (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.None))
+            {
+                if (!address.Equals(IPAddress.None))
+                {
+                    context.Fail(entry.Bmc.Where, ProblemCodes.InvalidValue,
+                        $"slot '{entry.Name}' listens on {address}: each slot is chosen by the address a connection arrives on, so it needs an address of its own");
+                }
+            }
+        }
+        foreach (var group in host.Slots.Where(e => !e.Bmc.Address.Equals(IPAddress.None)).GroupBy(e => e.Bmc.ToString()).Where(g => g.Count() > 1))
+        {
+            foreach (var entry in group.Skip(1))
+            {
+                context.Fail(entry.Bmc.Where, ProblemCodes.EndpointConflict,
+                    $"slot '{entry.Name}' uses BMC endpoint {group.Key}, already used by slot '{group.First().Name}'; one endpoint serves one slot");
+            }
+        }
+        foreach (var group in host.Slots.Where(e => !e.Bmc.Address.Equals(IPAddress.None)).GroupBy(e => e.Bmc.Address).Where(g => g.Count() > 1))
+        {
+            // Same address, different ports: Magellan scans by address, so it would see two BMCs as one host.
+            if (group.Select(e => e.Bmc.Port).Distinct().Count() > 1)
+            {
+                foreach (var entry in group.Skip(1))
+                {
+                    context.Fail(entry.Bmc.Where, ProblemCodes.EndpointConflict,
+                        $"slot '{entry.Name}' shares address {group.Key} with slot '{group.First().Name}'; give each slot its own address so discovery sees one node per BMC");
+                }
+            }
+        }
+    }
+
+    private static void InterfacesExist(HostSlot entry, SlotTemplate? template, ValidationContext<HostConfig> context)
+    {
+        if (template is null)
+        {
+            return;
+        }
+        var names = template.InterfaceNames.ToList();
+        foreach (var name in entry.MacAddresses.Keys.Where(n => !names.Contains(n)))
+        {
+            context.Fail(entry.Where, ProblemCodes.UnknownInterface,
+                $"slot '{entry.Name}' pins a MAC for '{name}', which is not a NIC device or network of the slot{Known(names)}");
+        }
+        foreach (var planned in entry.Ipv4.Where(a => !names.Contains(a.Interface)))
+        {
+            context.Fail(planned.Where, ProblemCodes.UnknownInterface,
+                $"slot '{entry.Name}' plans {planned} on '{planned.Interface}', which is not a NIC device or network of the slot{Known(names)}");
+        }
+    }
+
+    private static string Known(List<string> names) => names.Count == 0 ? " (it has none)" : $" ({string.Join(", ", names)})";
+}
+
+/// <summary>Identities after derivation: a pinned value may collide with another slot's pinned or derived one.</summary>
+internal static class IdentityRules
+{
+    public static void Check(IReadOnlyList<Slot> slots, List<ConfigProblem> problems)
+    {
+        Unique(slots, s => [s.Identity.Uuid.ToString()], "UUID", problems);
+        Unique(slots, s => [s.Identity.SerialNumber], "serial number", problems);
+        Unique(slots, s => [s.Identity.InstanceId], "cloud-init instance ID", problems);
+        Unique(slots, s => s.Identity.MacAddresses.Values.Select(m => m.ToString()), "MAC address", problems);
+        Unique(slots, s => s.Host.Ipv4.Where(a => !a.Address.Equals(IPAddress.None)).Select(a => a.Address.ToString()), "planned IPv4 address", problems);
+    }
+
+    private static void Unique(IReadOnlyList<Slot> slots, Func<Slot, IEnumerable<string>> values, string what, List<ConfigProblem> problems)
+    {
+        var owner = new Dictionary<string, Slot>(StringComparer.OrdinalIgnoreCase);
+        foreach (var slot in slots)
+        {
+            foreach (var value in values(slot).Distinct())
+            {
+                if (owner.TryGetValue(value, out var first))
+                {
+                    problems.Add(new ConfigProblem(slot.Host.Where, ProblemCodes.IdentityConflict,
+                        $"slot '{slot.Name}' has {what} {value}, the same as slot '{first.Name}'; each slot needs its own"));
+                }
+                else
+                {
+                    owner[value] = slot;
+                }
+            }
+        }
+    }
+}
