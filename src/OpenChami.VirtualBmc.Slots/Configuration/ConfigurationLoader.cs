@@ -48,7 +48,7 @@ public static class ConfigurationLoader
             return new ConfigLoadResult<SiteConfiguration>(null, problems);
         }
 
-        var host = HostConfigReader.Read(root, problems);
+        var host = ResolvePaths(HostConfigReader.Read(root, problems), Path.GetDirectoryName(Path.GetFullPath(hostFile))!);
         problems.AddRange(new HostConfigRules(nodeType).Validate(host).ToProblems(host.Where));
         if (problems.Count > 0)
         {
@@ -61,6 +61,16 @@ public static class ConfigurationLoader
             ? new ConfigLoadResult<SiteConfiguration>(null, problems)
             : new ConfigLoadResult<SiteConfiguration>(new SiteConfiguration(hostFile, nodeTypeFile, host, nodeType, slots), problems);
     }
+
+    /// <summary>Paths in the host file are relative to the file, so a config directory can be moved as a whole.</summary>
+    private static HostConfig ResolvePaths(HostConfig host, string directory) => host with
+    {
+        SysfsRoot = Path.GetFullPath(Path.Combine(directory, host.SysfsRoot)),
+        AccountsFile = host.AccountsFile is null ? null : Path.GetFullPath(Path.Combine(directory, host.AccountsFile)),
+        ImageCatalog = host.ImageCatalog is null || host.ImageCatalog.Contains("://", StringComparison.Ordinal)
+            ? host.ImageCatalog
+            : Path.GetFullPath(Path.Combine(directory, host.ImageCatalog)),
+    };
 
     private static Slot BuildSlot(HostConfig host, SlotTemplate template, HostSlot entry)
     {
