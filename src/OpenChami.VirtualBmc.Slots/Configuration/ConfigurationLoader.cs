@@ -63,6 +63,29 @@ public static class ConfigurationLoader
     }
 
     /// <summary>Paths in the host file are relative to the file, so a config directory can be moved as a whole.</summary>
+    /// <summary>Loads an accounts file (schema-checked, user names unique).</summary>
+    public static ConfigLoadResult<IReadOnlyList<Account>> LoadAccounts(string path)
+    {
+        var problems = new List<ConfigProblem>();
+        var document = ReadDocument(path, SchemaCheck.Accounts, problems);
+        if (document is null || problems.Count > 0)
+        {
+            return new ConfigLoadResult<IReadOnlyList<Account>>(null, problems);
+        }
+        var accounts = new TreeReader(document, document.Root, "")["accounts"].Items().Select(a => new Account(
+            a.String("userName")!,
+            Enum.Parse<AccountRole>(a.String("role")!),
+            a.String("passwordHash")!,
+            a.Bool("enabled") ?? true,
+            a.Where)).ToList();
+        foreach (var group in accounts.GroupBy(a => a.UserName, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+        {
+            problems.Add(new ConfigProblem(group.Skip(1).First().Where, ProblemCodes.DuplicateName,
+                $"account '{group.Key}' is defined twice (first at line {group.First().Where.Line}); user names are unique regardless of case"));
+        }
+        return new ConfigLoadResult<IReadOnlyList<Account>>(problems.Count == 0 ? accounts : null, problems);
+    }
+
     private static HostConfig ResolvePaths(HostConfig host, string directory) => host with
     {
         SysfsRoot = Path.GetFullPath(Path.Combine(directory, host.SysfsRoot)),

@@ -1,0 +1,27 @@
+using System.Text.Json.Serialization;
+
+namespace OpenChami.VirtualBmc.Redfish.Payloads;
+
+/// <summary>A reference to another resource: <c>{"@odata.id": "/redfish/v1/..."}</c>.</summary>
+public sealed record ODataId([property: JsonPropertyName("@odata.id")] string Id);
+
+/// <summary>Status as every Redfish resource reports it.</summary>
+public sealed record Status(string State, string Health)
+{
+    public static readonly Status EnabledOk = new("Enabled", "OK");
+}
+
+/// <summary>A resource collection (Systems, Chassis, Managers, ...).</summary>
+public sealed record ResourceCollection(
+    [property: JsonPropertyName("@odata.id")] string ODataId,
+    [property: JsonPropertyName("@odata.type")] string ODataType,
+    string Name,
+    [property: JsonPropertyName("Members@odata.count")] int MembersCount,
+    IReadOnlyList<ODataId> Members)
+{
+    public static ResourceCollection Of(string odataId, string odataType, string name, IEnumerable<string> memberIds)
+    {
+        var members = memberIds.Select(id => new ODataId(id)).ToList();
+        return new ResourceCollection(odataId, odataType, name, members.Count, members);
+    }
+}

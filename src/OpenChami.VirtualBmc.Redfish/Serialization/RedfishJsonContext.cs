@@ -1,0 +1,26 @@
+using System.Text.Json.Serialization;
+using OpenChami.VirtualBmc.Redfish.Payloads;
+
+namespace OpenChami.VirtualBmc.Redfish.Serialization;
+
+/// <summary>Source-generated serializers for every payload: no reflection on the request path.</summary>
+[JsonSourceGenerationOptions(
+    WriteIndented = false,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    PropertyNamingPolicy = JsonKnownNamingPolicy.Unspecified)]
+[JsonSerializable(typeof(ServiceRoot))]
+[JsonSerializable(typeof(ResourceCollection))]
+[JsonSerializable(typeof(ComputerSystem))]
+[JsonSerializable(typeof(RedfishError))]
+public sealed partial class RedfishJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// The context the service writes with: relaxed escaping, since payloads are served as application/json and never
+    /// embedded in HTML, so an apostrophe stays an apostrophe for curl users.
+    /// </summary>
+    public static RedfishJsonContext Wire { get; } = new(new System.Text.Json.JsonSerializerOptions
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

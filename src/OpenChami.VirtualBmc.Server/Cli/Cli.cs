@@ -1,0 +1,66 @@
+using System.Reflection;
+
+namespace OpenChami.VirtualBmc.Server.Cli;
+
+/// <summary>The one executable's verbs. Each verb writes results to stdout and diagnostics to stderr.</summary>
+public static class Cli
+{
+    public const string Overview = """
+        openchami-vbmc — OpenCHAMI Virtual BMC: every predefined VM slot of this node served as its own Redfish BMC.
+
+        Usage: openchami-vbmc <command> [options]
+
+        Commands:
+          serve          Run the Redfish service for every slot of the host file (foreground).
+          validate       Check the configuration files, then each slot's device bindings against this host.
+          hash-password  Read a password on stdin and print the hash to put in the accounts file.
+          version        Print the version.
+          help           Print this text; 'openchami-vbmc <command> --help' explains a command.
+
+        Configuration: a host file (which node type this is; per slot its BMC address, identity and addresses)
+        naming a node type file (the slots: CPU, memory, image, devices). JSON Schemas in schemas/ describe both.
+
+        Exit codes:
+          0  success (validate: every slot usable)
+          1  validate: configuration is fine but at least one slot failed a host check
+          2  usage error (unknown command or option, missing value)
+          3  a configuration file is unreadable or invalid (every problem printed as file:line:column)
+          4  the service failed at run time (address in use, cannot start)
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin)
+    {
+        if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
+        {
+            await stdout.WriteLineAsync(Overview);
+            return args.Length == 0 ? ExitCodes.Usage : ExitCodes.Ok;
+        }
+        var verb = args[0];
+        var rest = args[1..];
+        try
+        {
+            return verb switch
+            {
+                "serve" => await ServeCommand.RunAsync(rest, stdout, stderr),
+                "validate" => ValidateCommand.Run(rest, stdout, stderr),
+                "hash-password" => HashPasswordCommand.Run(rest, stdout, stderr, stdin),
+                "version" or "--version" => Version(stdout),
+                _ => throw new UsageException($"unknown command '{verb}'; commands are serve, validate, hash-password, version, help"),
+            };
+        }
+        catch (UsageException e)
+        {
+            await stderr.WriteLineAsync($"openchami-vbmc: {e.Message}");
+            return ExitCodes.Usage;
+        }
+    }
+
+    public static string VersionText =>
+        typeof(Cli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    private static int Version(TextWriter stdout)
+    {
+        stdout.WriteLine($"openchami-vbmc {VersionText}");
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,68 @@
+using System.Net.Sockets;
+using OpenChami.VirtualBmc.Server.Hosting;
+using Serilog;
+
+namespace OpenChami.VirtualBmc.Server.Cli;
+
+/// <summary>serve: load and check the configuration, then run every slot's Redfish endpoint until stopped.</summary>
+public static class ServeCommand
+{
+    private const string Help = """
+        Usage: openchami-vbmc serve --config HOST.yaml [--log-level LEVEL] [--log-format text|json]
+
+        Runs the Redfish service in the foreground: one endpoint per slot, on the address and port of the
+        slot's 'bmc' entry. Stops on SIGTERM or Ctrl-C. A configuration problem stops it before it listens.
+          --config FILE        the host file
+          --log-level LEVEL    debug, information (default), warning or error
+          --log-format FORMAT  text (default; journald-friendly under systemd) or json (one JSON object per line)
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var line = CommandLine.Parse("serve", args, new HashSet<string> { "--config", "--log-level", "--log-format" }, new HashSet<string>());
+        if (line.Help)
+        {
+            await stdout.WriteLineAsync(Help);
+            return ExitCodes.Ok;
+        }
+        var configPath = line.Require("--config");
+        var json = line.Get("--log-format") switch
+        {
+            null or "text" => false,
+            "json" => true,
+            var other => throw new UsageException($"serve: --log-format is text or json, not '{other}'"),
+        };
+        using var logger = Logging.Create(Logging.ParseLevel(line.Get("--log-level")), json);
+        logger.Information("openchami-vbmc {Version} starting with {Config}", Cli.VersionText, Path.GetFullPath(configPath));
+
+        var loaded = SiteLoader.Load(configPath);
+        if (!loaded.Succeeded)
+        {
+            foreach (var problem in loaded.Problems)
+            {
+                logger.Error("{Problem}", problem.ToString());
+            }
+            logger.Fatal("{Count} configuration problem(s); not starting", loaded.Problems.Count);
+            return ExitCodes.ConfigInvalid;
+        }
+        var site = loaded.Value!;
+        try
+        {
+            await using var app = RedfishServer.Build(site, logger);
+            logger.Warning("serving plain HTTP: TLS and authentication are not implemented yet; use loopback addresses only");
+            foreach (var slot in site.Slots)
+            {
+                logger.Information("slot {Slot}: Redfish endpoint http://{Endpoint}/redfish/v1 (UUID {Uuid}, serial {Serial})",
+                    slot.Name, slot.Bmc.ToString(), slot.Identity.Uuid, slot.Identity.SerialNumber);
+            }
+            await app.RunAsync();
+            logger.Information("stopped");
+            return ExitCodes.Ok;
+        }
+        catch (Exception e) when (e is IOException or SocketException or InvalidOperationException)
+        {
+            logger.Fatal("cannot serve: {Reason}", e.InnerException?.Message ?? e.Message);
+            return ExitCodes.RuntimeFailure;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.Net;
+using OpenChami.VirtualBmc.Server.Security;
+using OpenChami.VirtualBmc.Slots.Catalog;
+using OpenChami.VirtualBmc.Slots.Configuration;
+
+namespace OpenChami.VirtualBmc.Server.Hosting;
+
+/// <summary>Everything the service reads at start: host file, node type, accounts.</summary>
+public sealed record LoadedSite(SiteConfiguration Config, IReadOnlyList<Account> Accounts)
+{
+    public string HostFile => Config.HostFile;
+    public HostConfig Host => Config.Host;
+    public NodeType NodeType => Config.NodeType;
+    public IReadOnlyList<Slot> Slots => Config.Slots;
+}
+
+public static class SiteLoader
+{
+    /// <summary>The demo password; a config that uses it may only listen on loopback.</summary>
+    public const string DemoPassword = "vbmc-demo";
+
+    public static ConfigLoadResult<LoadedSite> Load(string hostFile)
+    {
+        var config = ConfigurationLoader.Load(hostFile);
+        if (!config.Succeeded)
+        {
+            return new ConfigLoadResult<LoadedSite>(null, config.Problems);
+        }
+        var site = config.Value!;
+        IReadOnlyList<Account> accounts = [];
+        if (site.Host.AccountsFile is { } accountsFile)
+        {
+            var loaded = ConfigurationLoader.LoadAccounts(accountsFile);
+            if (!loaded.Succeeded)
+            {
+                return new ConfigLoadResult<LoadedSite>(null, loaded.Problems);
+            }
+            accounts = loaded.Value!;
+        }
+        var problems = DemoPasswordOffLoopback(site, accounts).ToList();
+        return new ConfigLoadResult<LoadedSite>(problems.Count == 0 ? new LoadedSite(site, accounts) : null, problems);
+    }
+
+    /// <summary>
+    /// The demo account's password is published in the README: refuse it anywhere but loopback, so a demo config
+    /// copied to a real node cannot expose a known credential. One slow hash per account, only when it matters.
+    /// </summary>
+    private static IEnumerable<ConfigProblem> DemoPasswordOffLoopback(SiteConfiguration site, IReadOnlyList<Account> accounts)
+    {
+        var exposed = site.Slots.Where(s => !IPAddress.IsLoopback(s.Bmc.Address)).ToList();
+        if (exposed.Count == 0)
+        {
+            yield break;
+        }
+        foreach (var account in accounts.Where(a => a.Enabled && PasswordHasher.Verify(DemoPassword, a.PasswordHash)))
+        {
+            yield return new ConfigProblem(account.Where, ProblemCodes.DemoPassword,
+                $"account '{account.UserName}' has the published demo password, and slot '{exposed[0].Name}' listens on {exposed[0].Bmc} (not loopback); set a real password with 'openchami-vbmc hash-password'");
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using OpenChami.VirtualBmc.Server.Cli;
+
+return await Cli.RunAsync(args, Console.Out, Console.Error, Console.In);
