@@ -1,0 +1,46 @@
+# OpenCHAMI Virtual BMC — developer entry points. `make demo` and `make test` do all set-up on a fresh Debian 12
+# machine that has the .NET 10 SDK (Debian packages are installed with apt-get when missing).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+SOLUTION      := OpenChami.VirtualBmc.sln
+SERVER        := src/OpenChami.VirtualBmc.Server
+DEMO_CONFIG   := examples/demo/host.yaml
+RESULTS       := TestResults
+# Debian packages the build, the demo and the tests need.
+DEB_PACKAGES  := libvirt0 libvirt-clients ca-certificates curl
+
+.PHONY: help deps build demo test clean
+
+help:
+	@echo "make demo   run the service on the demo config (libvirt test driver, fixture node) in the foreground"
+	@echo "make test   run every test and print 'N passed, N failed, N skipped'"
+	@echo "make build  build the solution (Release)"
+	@echo "make deps   install the Debian packages and restore NuGet packages"
+
+deps:
+	@command -v dotnet >/dev/null || { echo "error: the .NET 10 SDK (dotnet) is not installed" >&2; exit 1; }
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	dotnet restore $(SOLUTION) --verbosity quiet
+
+build: deps
+	dotnet build $(SOLUTION) -c Release --no-restore --verbosity quiet -nologo
+
+demo: deps
+	dotnet build $(SERVER) -c Release --no-restore --verbosity quiet -nologo
+	dotnet $(SERVER)/bin/Release/net10.0/openchami-vbmc.dll serve --config $(DEMO_CONFIG)
+
+test: deps
+	rm -rf $(RESULTS)
+	status=0; dotnet test $(SOLUTION) --no-restore --logger trx --results-directory $(RESULTS) -nologo || status=$$?; \
+	bash .ci/trx-summary $(RESULTS); exit $$status
+
+clean:
+	rm -rf $(RESULTS) .demo artifacts
+	dotnet clean $(SOLUTION) --verbosity quiet -nologo
