@@ -26,7 +26,7 @@ public static class RedfishServer
         app.Use(SelectSlot);
         ServiceRootResource.Map(app, site.Host);
         SystemsResource.Map(app, site.NodeType);
-        app.MapFallback(context => RedfishResponses.WriteErrorAsync(context, Messages.ResourceNotFound("Resource", context.Request.Path)));
+        app.MapFallback(context => RedfishResponses.WriteErrorAsync(context, BaseMessages.ResourceNotFound("Resource", context.Request.Path)));
         return app;
     }
 
@@ -42,7 +42,7 @@ public static class RedfishServer
             context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("RedfishServer")
                 .LogError(e, "unhandled error serving {Method} {Path}", context.Request.Method, context.Request.Path);
             context.Response.Clear();
-            await RedfishResponses.WriteErrorAsync(context, Messages.InternalError());
+            await RedfishResponses.WriteErrorAsync(context, BaseMessages.InternalError());
         }
     }
 
@@ -53,7 +53,7 @@ public static class RedfishServer
         var slot = directory.Find(context.Connection.LocalIpAddress, context.Connection.LocalPort);
         if (slot is null)
         {
-            return RedfishResponses.WriteErrorAsync(context, Messages.ServiceTemporarilyUnavailable("30"));
+            return RedfishResponses.WriteErrorAsync(context, BaseMessages.ServiceTemporarilyUnavailable("30"));
         }
         context.Features.Set(new ServedSlot(slot));
         return next();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using OpenChami.VirtualBmc.Redfish;
 using OpenChami.VirtualBmc.Redfish.Payloads;
 using OpenChami.VirtualBmc.Redfish.Serialization;
 
@@ -19,6 +20,6 @@ public static class RedfishResponses
         return JsonSerializer.SerializeAsync(context.Response.Body, payload, typeInfo, context.RequestAborted);
     }
 
-    public static Task WriteErrorAsync(HttpContext context, (int Status, RedfishError Body) error) =>
-        WriteAsync(context, error.Body, RedfishJsonContext.Wire.RedfishError, error.Status);
+    public static Task WriteErrorAsync(HttpContext context, RedfishMessage message) =>
+        WriteAsync(context, message.ToError(), RedfishJsonContext.Wire.RedfishError, message.HttpStatus);
 }

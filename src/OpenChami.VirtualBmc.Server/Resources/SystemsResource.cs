@@ -38,7 +38,7 @@ public static class SystemsResource
             var id = (string)context.Request.RouteValues["id"]!;
             return id == slot.Name
                 ? RedfishResponses.WriteAsync(context, System(nodeType, slot), RedfishJsonContext.Wire.ComputerSystem)
-                : RedfishResponses.WriteErrorAsync(context, Messages.ResourceNotFound("ComputerSystem", id));
+                : RedfishResponses.WriteErrorAsync(context, BaseMessages.ResourceNotFound("ComputerSystem", id));
         });
     }
 

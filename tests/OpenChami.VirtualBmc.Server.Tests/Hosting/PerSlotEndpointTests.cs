@@ -90,3 +90,51 @@ public sealed class PerSlotEndpointTests : IAsyncLifetime
         Assert.Equal("Base.1.22.ResourceNotFound", error.GetProperty("@Message.ExtendedInfo")[0].GetProperty("MessageId").GetString());
     }
 }
+
+/// <summary>Every payload the running service emits validates against the official DMTF schema.</summary>
+public sealed class PayloadSchemaTests : IAsyncLifetime
+{
+    private readonly TempDirectory _dir = new();
+    private WebApplication? _app;
+    private int _port;
+    private readonly HttpClient _http = new();
+
+    public async Task InitializeAsync()
+    {
+        _port = ServerTestSupport.FreePort(IPAddress.Parse("127.0.0.10"));
+        _app = RedfishServer.Build(SiteLoader.Load(ServerTestSupport.WriteDemoCopy(_dir, _port)).GetOrThrow(), Serilog.Core.Logger.None);
+        await _app.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+        _dir.Dispose();
+    }
+
+    [SkippableTheory]
+    [InlineData("/redfish/v1", null)]
+    [InlineData("/redfish/v1/Systems", null)]
+    [InlineData("/redfish/v1/Systems/slot0", null)]
+    [InlineData("/redfish/v1/NoSuchThing", "redfish-error.v1_0_2.json")]
+    public async Task Payload_ValidatesAgainstTheDmtfSchema(string path, string? schemaFile)
+    {
+        RedfishSchemas.SkipIfAbsent();
+        var json = await _http.GetStringAsync(new Uri($"http://127.0.0.10:{_port}{path}")).ContinueWith(t => t.IsFaulted ? null : t.Result);
+        json ??= await (await _http.GetAsync(new Uri($"http://127.0.0.10:{_port}{path}"))).Content.ReadAsStringAsync();
+        RedfishSchemas.AssertValid(json, schemaFile);
+    }
+
+    [SkippableFact]
+    public void Validator_RejectsAnInvalidPayload()
+    {
+        // The check must be able to fail: a ComputerSystem with a PowerState outside the enum.
+        RedfishSchemas.SkipIfAbsent();
+        var errors = RedfishSchemas.Validate("""{"@odata.id":"/redfish/v1/Systems/x","@odata.type":"#ComputerSystem.v1_22_0.ComputerSystem","Id":"x","Name":"x","PowerState":"Sideways"}""");
+        Assert.NotEmpty(errors);
+    }
+}
