@@ -17,7 +17,7 @@ public sealed record ResourceCollection(
     [property: JsonPropertyName("@odata.type")] string ODataType,
     string Name,
     [property: JsonPropertyName("Members@odata.count")] int MembersCount,
-    IReadOnlyList<ODataId> Members)
+    IReadOnlyList<ODataId> Members) : IRedfishResource
 {
     public static ResourceCollection Of(string odataId, string odataType, string name, IEnumerable<string> memberIds)
     {

@@ -14,7 +14,7 @@ public sealed record ComputerSystem(
     string UUID,
     ProcessorSummary ProcessorSummary,
     MemorySummary MemorySummary,
-    Status Status);
+    Status Status) : IRedfishResource;
 
 public sealed record ProcessorSummary(int Count, int CoreCount, string Model);
 

@@ -13,6 +13,7 @@ public sealed record ServiceRoot(
     ODataId Systems,
     ODataId? Chassis,
     ODataId? Managers,
-    ServiceRootLinks Links);
+    ServiceRootLinks Links,
+    ODataId SessionService) : IRedfishResource;
 
-public sealed record ServiceRootLinks(ODataId? Sessions);
+public sealed record ServiceRootLinks(ODataId Sessions);

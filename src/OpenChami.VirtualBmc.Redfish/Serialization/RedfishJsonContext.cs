@@ -12,6 +12,8 @@ namespace OpenChami.VirtualBmc.Redfish.Serialization;
 [JsonSerializable(typeof(ResourceCollection))]
 [JsonSerializable(typeof(ComputerSystem))]
 [JsonSerializable(typeof(RedfishError))]
+[JsonSerializable(typeof(SessionService))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 public sealed partial class RedfishJsonContext : JsonSerializerContext
 {
     /// <summary>

@@ -1,4 +1,5 @@
 using OpenChami.VirtualBmc.Redfish;
+using OpenChami.VirtualBmc.Server.Protocol;
 using OpenChami.VirtualBmc.Server.Resources;
 using Serilog;
 
@@ -24,9 +25,11 @@ public static class RedfishServer
         var app = builder.Build();
         app.Use(InternalErrorAsRedfish);
         app.Use(SelectSlot);
+        app.UseRouting();
+        app.Use(ProtocolMiddleware.Invoke);
         ServiceRootResource.Map(app, site.Host);
         SystemsResource.Map(app, site.NodeType);
-        app.MapFallback(context => RedfishResponses.WriteErrorAsync(context, BaseMessages.ResourceNotFound("Resource", context.Request.Path)));
+        SessionServiceResource.Map(app);
         return app;
     }
 

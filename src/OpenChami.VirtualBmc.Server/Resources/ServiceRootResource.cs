@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.Features;
 using OpenChami.VirtualBmc.Redfish.Payloads;
 using OpenChami.VirtualBmc.Redfish.Serialization;
 using OpenChami.VirtualBmc.Server.Hosting;
+using OpenChami.VirtualBmc.Server.Protocol;
 using OpenChami.VirtualBmc.Slots.Catalog;
 using OpenChami.VirtualBmc.Slots.Identity;
 
@@ -23,7 +24,8 @@ public static class ServiceRootResource
         new ODataId("/redfish/v1/Systems"),
         null,
         null,
-        new ServiceRootLinks(null));
+        new ServiceRootLinks(new ODataId(SessionServiceResource.SessionsPath)),
+        new ODataId(SessionServiceResource.Path));
 
     /// <summary>The service's own UUID: stable per endpoint, distinct from the system's.</summary>
     public static Guid ServiceUuid(HostConfig host, Slot slot) => IdentityDeriver.NameBasedUuid($"{host.HostId}/{slot.Name}/service");
@@ -33,6 +35,6 @@ public static class ServiceRootResource
         RequestDelegate handler = context =>
             RedfishResponses.WriteAsync(context, Build(host, context.Features.GetRequiredFeature<ServedSlot>().Slot), RedfishJsonContext.Wire.ServiceRoot);
         // Routing ignores a trailing slash, so this one route answers both /redfish/v1 and /redfish/v1/ with 200.
-        app.MapGet("/redfish/v1", handler);
+        app.MapRedfishGet("/redfish/v1", "ServiceRoot", handler);
     }
 }

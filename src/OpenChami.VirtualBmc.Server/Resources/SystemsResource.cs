@@ -3,6 +3,7 @@ using OpenChami.VirtualBmc.Redfish;
 using OpenChami.VirtualBmc.Redfish.Payloads;
 using OpenChami.VirtualBmc.Redfish.Serialization;
 using OpenChami.VirtualBmc.Server.Hosting;
+using OpenChami.VirtualBmc.Server.Protocol;
 using OpenChami.VirtualBmc.Slots.Catalog;
 
 namespace OpenChami.VirtualBmc.Server.Resources;
@@ -30,9 +31,9 @@ public static class SystemsResource
 
     public static void Map(IEndpointRouteBuilder app, NodeType nodeType)
     {
-        app.MapGet("/redfish/v1/Systems", context =>
+        app.MapRedfishGet("/redfish/v1/Systems", "ComputerSystemCollection", context =>
             RedfishResponses.WriteAsync(context, Collection(Served(context)), RedfishJsonContext.Wire.ResourceCollection));
-        app.MapGet("/redfish/v1/Systems/{id}", context =>
+        app.MapRedfishGet("/redfish/v1/Systems/{id}", "ComputerSystem", context =>
         {
             var slot = Served(context);
             var id = (string)context.Request.RouteValues["id"]!;

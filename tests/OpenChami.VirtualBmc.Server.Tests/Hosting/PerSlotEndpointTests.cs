@@ -120,6 +120,8 @@ public sealed class PayloadSchemaTests : IAsyncLifetime
     [InlineData("/redfish/v1", null)]
     [InlineData("/redfish/v1/Systems", null)]
     [InlineData("/redfish/v1/Systems/slot0", null)]
+    [InlineData("/redfish/v1/SessionService", null)]
+    [InlineData("/redfish/v1/SessionService/Sessions", null)]
     [InlineData("/redfish/v1/NoSuchThing", "redfish-error.v1_0_2.json")]
     public async Task Payload_ValidatesAgainstTheDmtfSchema(string path, string? schemaFile)
     {

@@ -1,0 +1,118 @@
+using System.Text.Json;
+using OpenChami.VirtualBmc.Redfish;
+
+namespace OpenChami.VirtualBmc.Server.Protocol;
+
+/// <summary>What a request body may contain: each property's JSON kind, whether it may be written, and its allowed values.</summary>
+public sealed record BodyProperty(string Name, JsonValueKind Kind, bool Writable = true, IReadOnlyList<string>? AllowedValues = null, bool Required = false);
+
+/// <summary>
+/// Strict request-body reading: malformed JSON, duplicate keys, unknown properties, read-only properties, wrong
+/// types and values outside the allowed list each get their own Base message — every problem at once.
+/// </summary>
+public static class JsonBody
+{
+    private static readonly JsonDocumentOptions Options = new() { AllowDuplicateProperties = false, MaxDepth = 16 };
+
+    public static async Task<(JsonDocument? Document, RedfishMessage? Error)> ReadAsync(HttpRequest request)
+    {
+        if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, BaseMessages.HeaderInvalid($"Content-Type: {type}"));
+        }
+        try
+        {
+            var document = await JsonDocument.ParseAsync(request.Body, Options, request.HttpContext.RequestAborted);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                document.Dispose();
+                return (null, BaseMessages.MalformedJSON());
+            }
+            return (document, null);
+        }
+        catch (JsonException)
+        {
+            return (null, BaseMessages.MalformedJSON());
+        }
+    }
+
+    /// <summary>Checks a PATCH body against the resource's properties. Returns every problem; empty when the body is acceptable.</summary>
+    public static List<RedfishMessage> CheckPatch(JsonElement body, IReadOnlyList<BodyProperty> properties, string prefix = "")
+    {
+        var problems = new List<RedfishMessage>();
+        var anyProperty = false;
+        foreach (var member in body.EnumerateObject())
+        {
+            var path = prefix + member.Name;
+            if (member.Name.StartsWith("@odata.", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            anyProperty = true;
+            var known = properties.FirstOrDefault(p => p.Name == member.Name);
+            if (known is null)
+            {
+                problems.Add(BaseMessages.PropertyUnknown(path));
+            }
+            else if (!known.Writable)
+            {
+                problems.Add(BaseMessages.PropertyNotWritable(path));
+            }
+            else
+            {
+                CheckValue(member.Value, known, path, problems, isAction: null);
+            }
+        }
+        if (!anyProperty && prefix.Length == 0)
+        {
+            problems.Add(BaseMessages.NoOperation());
+        }
+        return problems;
+    }
+
+    /// <summary>Checks an action body against its parameters.</summary>
+    public static List<RedfishMessage> CheckAction(JsonElement body, string action, IReadOnlyList<BodyProperty> parameters)
+    {
+        var problems = new List<RedfishMessage>();
+        foreach (var member in body.EnumerateObject())
+        {
+            var known = parameters.FirstOrDefault(p => p.Name == member.Name);
+            if (known is null)
+            {
+                problems.Add(BaseMessages.ActionParameterUnknown(action, member.Name));
+            }
+            else
+            {
+                CheckValue(member.Value, known, member.Name, problems, action);
+            }
+        }
+        foreach (var missing in parameters.Where(p => p.Required && !body.TryGetProperty(p.Name, out _)))
+        {
+            problems.Add(BaseMessages.ActionParameterMissing(action, missing.Name));
+        }
+        return problems;
+    }
+
+    private static void CheckValue(JsonElement value, BodyProperty property, string path, List<RedfishMessage> problems, string? isAction)
+    {
+        var kindMatches = property.Kind switch
+        {
+            JsonValueKind.True or JsonValueKind.False => value.ValueKind is JsonValueKind.True or JsonValueKind.False,
+            var kind => value.ValueKind == kind,
+        };
+        var shown = value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
+        if (!kindMatches)
+        {
+            problems.Add(isAction is null
+                ? BaseMessages.PropertyValueTypeError(shown, path)
+                : BaseMessages.ActionParameterValueTypeError(shown, path, isAction));
+            return;
+        }
+        if (property.AllowedValues is { } allowed && value.ValueKind == JsonValueKind.String && !allowed.Contains(value.GetString()!))
+        {
+            problems.Add(isAction is null
+                ? BaseMessages.PropertyValueNotInList(shown, path)
+                : BaseMessages.ActionParameterValueNotInList(shown, path, isAction));
+        }
+    }
+}

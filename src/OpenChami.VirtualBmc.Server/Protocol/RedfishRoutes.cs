@@ -1,0 +1,38 @@
+using OpenChami.VirtualBmc.Redfish;
+
+namespace OpenChami.VirtualBmc.Server.Protocol;
+
+/// <summary>
+/// What every Redfish route declares: the registry entity it serves and so, through the DMTF privilege registry,
+/// the privileges an operation on it needs. A test walks the endpoint table and fails on a route without one.
+/// </summary>
+public sealed record RedfishRouteInfo(string Entity, string Method, Privilege[][] Privileges)
+{
+    public bool IsAnonymous => Privileges.Any(set => set.All(p => p == Privilege.NoAuth));
+}
+
+public static class RedfishRoutes
+{
+    /// <summary>GET (and HEAD, which answers the same headers without a body).</summary>
+    public static IEndpointConventionBuilder MapRedfishGet(this IEndpointRouteBuilder app, string template, string entity, RequestDelegate handler) =>
+        app.MapMethods(template, ["GET", "HEAD"], handler).WithMetadata(Info(entity, "GET"));
+
+    public static IEndpointConventionBuilder MapRedfishPost(this IEndpointRouteBuilder app, string template, string entity, RequestDelegate handler) =>
+        app.MapMethods(template, ["POST"], handler).WithMetadata(Info(entity, "POST"));
+
+    public static IEndpointConventionBuilder MapRedfishPatch(this IEndpointRouteBuilder app, string template, string entity, RequestDelegate handler) =>
+        app.MapMethods(template, ["PATCH"], handler).WithMetadata(Info(entity, "PATCH"));
+
+    public static IEndpointConventionBuilder MapRedfishDelete(this IEndpointRouteBuilder app, string template, string entity, RequestDelegate handler) =>
+        app.MapMethods(template, ["DELETE"], handler).WithMetadata(Info(entity, "DELETE"));
+
+    private static RedfishRouteInfo Info(string entity, string method)
+    {
+        var privileges = PrivilegeRegistry.Required(entity, method);
+        if (privileges.Length == 0)
+        {
+            throw new InvalidOperationException($"the privilege registry has no {method} for entity {entity}: every route needs a privilege");
+        }
+        return new RedfishRouteInfo(entity, method, privileges);
+    }
+}
