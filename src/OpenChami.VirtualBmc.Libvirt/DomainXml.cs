@@ -83,7 +83,10 @@ public static class DomainXml
         return element;
     }
 
-    /// <summary>Parses our metadata element (as virDomainGetMetadata returns it); null when it is not ours.</summary>
+    /// <summary>
+    /// Parses our metadata element; null when it is not ours. virDomainGetMetadata selects by namespace but returns the
+    /// element without it, so names are matched by local name (the namespace is checked when present).
+    /// </summary>
     public static SlotMetadata? ParseMetadata(string? xml)
     {
         if (string.IsNullOrWhiteSpace(xml))
@@ -91,12 +94,12 @@ public static class DomainXml
             return null;
         }
         var root = XElement.Parse(xml);
-        if (root.Name != Ns + "slot" || root.Attribute("name")?.Value is not { } name || root.Attribute("host")?.Value is not { } host)
+        if (root.Name.LocalName != "slot" || (root.Name.Namespace != XNamespace.None && root.Name.Namespace != Ns) || root.Attribute("name")?.Value is not { } name || root.Attribute("host")?.Value is not { } host)
         {
             return null;
         }
         BootOverride? boot = null;
-        if (root.Element(Ns + "bootOverride") is { } b
+        if (root.Elements().FirstOrDefault(e => e.Name.LocalName == "bootOverride") is { } b
             && Enum.TryParse<BootSource>(b.Attribute("target")?.Value, out var target)
             && Enum.TryParse<BootOverrideEnabled>(b.Attribute("enabled")?.Value, out var enabled)
             && Enum.TryParse<BootMode>(b.Attribute("mode")?.Value, out var mode))
