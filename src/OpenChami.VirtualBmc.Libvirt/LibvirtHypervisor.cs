@@ -73,17 +73,20 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
 
     internal DomainRenderOptions DomainOptions => _options.Domain;
 
-    /// <summary>Connects, reconciles and starts the resync. Throws Unavailable when libvirt cannot be reached.</summary>
+    /// <summary>
+    /// Starts the periodic resync, connects and reconciles. Throws Unavailable when libvirt cannot be reached; the
+    /// resync keeps trying in the background (with backoff) and reconciles as soon as libvirt answers.
+    /// </summary>
     public async Task<IReadOnlyList<SlotReconcileResult>> StartAsync(CancellationToken cancellationToken = default)
     {
-        var result = await _manager.RunAsync(_ => _lastReconcile, cancellationToken).ConfigureAwait(false);
         _resync ??= Task.Run(ResyncLoopAsync, CancellationToken.None);
-        return result;
+        return await _manager.RunAsync(_ => _lastReconcile, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Re-reads every usable slot's state from libvirt into the cache.</summary>
+    /// <summary>Connects if needed (which reconciles), then re-reads every usable slot's state into the cache.</summary>
     public async Task ResyncAsync(CancellationToken cancellationToken = default)
     {
+        await _manager.RunAsync(_ => true, cancellationToken).ConfigureAwait(false);
         foreach (var runtime in _byName.Values.Where(r => r.Usable))
         {
             var state = await _manager.RunAsync(conn =>
@@ -195,6 +198,7 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
                 drift.Add(new DriftItem("template hash", hash, metadata.TemplateHash));
             }
             runtime.Observe(PowerStateMapping.FromDomainState(byName.GetState().State));
+            runtime.OncePending = metadata.BootOverride?.Enabled == BootOverrideEnabled.Once;
             return drift.Count == 0 ? Result(ReconcileOutcome.InSync) : Result(ReconcileOutcome.Drifted, drift, "left as it is; redefine the slot to apply the template");
         }
         catch (Exception e) when (e is LibvirtException or ArgumentException or FormatException or System.Xml.XmlException)
@@ -215,7 +219,7 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
             {
                 case SlotEventKind.PowerStateChanged when PowerStateMapping.FromLifecycleEvent(e.Lifecycle) is { } state:
                     runtime.Observe(state);
-                    if (e.Lifecycle == DomainLifecycleEvent.Started)
+                    if (e.Lifecycle == DomainLifecycleEvent.Started && runtime.OncePending)
                     {
                         _ = runtime.RevertOnceOverrideQuietlyAsync(_stopping.Token);
                     }

@@ -34,6 +34,9 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
 
     internal volatile string? UnusableReason = "not reconciled yet";
 
+    /// <summary>A Once boot override waits for the next start (saves a metadata read on every Started event).</summary>
+    internal volatile bool OncePending;
+
     internal void EnsureUsable()
     {
         if (!Usable)
@@ -124,9 +127,11 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         var metadata = DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace));
         if (metadata?.BootOverride is not { Enabled: BootOverrideEnabled.Once })
         {
+            OncePending = false;
             return false;
         }
         Redefine(conn, dom, metadata, null);
+        OncePending = false;
         return true;
     }
 
@@ -173,6 +178,7 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
             var metadata = DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace))
                 ?? throw new SlotRuntimeException(SlotRuntimeErrorKind.Conflict, $"slot {SlotName}: its domain lost our metadata");
             Redefine(conn, dom, metadata, effective);
+            OncePending = effective?.Enabled == BootOverrideEnabled.Once;
             return true;
         }, cancellationToken);
     }

@@ -171,6 +171,31 @@ public sealed class HypervisorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Connects_and_reconciles_once_libvirt_appears_after_a_failed_start()
+    {
+        using var dir = new OpenChami.VirtualBmc.TestSupport.TempDirectory();
+        var node = Path.Combine(dir.Path, "node.xml");
+        var hv = Create("test://" + node);
+        var e = await Assert.ThrowsAsync<SlotRuntimeException>(() => hv.StartAsync());
+        Assert.Equal(SlotRuntimeErrorKind.Unavailable, e.Kind);
+
+        // A private test-driver host (file URI): its state belongs to this connection alone.
+        File.WriteAllText(node, """
+            <node>
+              <cpu><mhz>2400</mhz><model>x86_64</model><active>8</active><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>2</threads></cpu>
+              <memory>16777216</memory>
+            </node>
+            """);
+        await Task.Delay(300); // past the first backoff
+        await hv.ResyncAsync();
+        Assert.Equal([ReconcileOutcome.Defined, ReconcileOutcome.Defined], hv.LastReconcile.Select(r => r.Outcome));
+        var slot = hv.FindSlot(_slots[0].Name)!;
+        await slot.ResetAsync(ResetType.On);
+        Assert.Equal(PowerState.On, slot.PowerState);
+        Assert.Null(_observer.TryLookupByName(_prefix + _slots[0].Name)); // not in test:///default
+    }
+
+    [Fact]
     public async Task Fifty_concurrent_resets_on_one_slot_end_consistent()
     {
         var (_, slot) = await Started();
