@@ -5,7 +5,7 @@ using OpenChami.VirtualBmc.Slots.Runtime;
 namespace OpenChami.VirtualBmc.Libvirt;
 
 /// <summary>Compares a defined domain with what its template renders to, aspect by aspect.</summary>
-public static class DomainDrift
+internal static class DomainDrift
 {
     public static IReadOnlyList<DriftItem> Compare(XDocument expected, XDocument actual)
     {

@@ -66,7 +66,7 @@ public static class DomainXml
     }
 
     /// <summary>The metadata element: slot name, host id, template hash and the pending boot override.</summary>
-    public static XElement Metadata(string slotName, string hostId, string templateHash, BootOverride? boot)
+    internal static XElement Metadata(string slotName, string hostId, string templateHash, BootOverride? boot)
     {
         var element = new XElement(Ns + "slot",
             new XAttribute(XNamespace.Xmlns + MetadataKey, MetadataNamespace),
@@ -87,7 +87,7 @@ public static class DomainXml
     /// Parses our metadata element; null when it is not ours. virDomainGetMetadata selects by namespace but returns the
     /// element without it, so names are matched by local name (the namespace is checked when present).
     /// </summary>
-    public static SlotMetadata? ParseMetadata(string? xml)
+    internal static SlotMetadata? ParseMetadata(string? xml)
     {
         if (string.IsNullOrWhiteSpace(xml))
         {
@@ -110,10 +110,10 @@ public static class DomainXml
     }
 
     /// <summary>The boot mode the slot's firmware gives.</summary>
-    public static BootMode BootModeOf(Slot slot) => slot.Template.Firmware == Firmware.Uefi ? BootMode.Uefi : BootMode.Legacy;
+    internal static BootMode BootModeOf(Slot slot) => slot.Template.Firmware == Firmware.Uefi ? BootMode.Uefi : BootMode.Legacy;
 
     /// <summary>libvirt <c>&lt;os&gt;&lt;boot dev&gt;</c> values, in order, for an override.</summary>
-    public static IReadOnlyList<string> BootOrder(BootOverride? boot) =>
+    internal static IReadOnlyList<string> BootOrder(BootOverride? boot) =>
         boot is { IsActive: true } ? boot.Target switch
         {
             BootSource.Pxe or BootSource.UefiHttp => ["network", "hd"],
@@ -123,7 +123,7 @@ public static class DomainXml
         : ["hd", "network"];
 
     /// <summary>Replaces the <c>&lt;os&gt;&lt;boot&gt;</c> entries of a domain document (keeping the rest of &lt;os&gt;).</summary>
-    public static void SetBootOrder(XDocument domain, BootOverride? boot)
+    internal static void SetBootOrder(XDocument domain, BootOverride? boot)
     {
         var os = domain.Root!.Element("os") ?? throw new InvalidOperationException("domain XML has no <os>");
         os.Elements("boot").Remove();
@@ -136,7 +136,7 @@ public static class DomainXml
     }
 
     /// <summary>Replaces (or adds) our metadata element in a domain document.</summary>
-    public static void SetMetadata(XDocument domain, XElement metadata)
+    internal static void SetMetadata(XDocument domain, XElement metadata)
     {
         var root = domain.Root!;
         var container = root.Element("metadata");
@@ -166,7 +166,7 @@ public static class DomainXml
     }
 
     /// <summary>"0-3,8,10-11" for a set of CPUs.</summary>
-    public static string CpuSet(IEnumerable<int> cpus)
+    internal static string CpuSet(IEnumerable<int> cpus)
     {
         var sorted = cpus.Distinct().Order().ToList();
         var parts = new List<string>();
@@ -183,7 +183,7 @@ public static class DomainXml
     }
 
     /// <summary>Parses libvirt's cpuset syntax ("0-3,^2,8").</summary>
-    public static IReadOnlySet<int> ParseCpuSet(string text)
+    internal static IReadOnlySet<int> ParseCpuSet(string text)
     {
         var set = new SortedSet<int>();
         foreach (var raw in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -339,4 +339,4 @@ public static class DomainXml
 }
 
 /// <summary>What our metadata element says about a domain.</summary>
-public sealed record SlotMetadata(string SlotName, string HostId, string TemplateHash, BootOverride? BootOverride);
+internal sealed record SlotMetadata(string SlotName, string HostId, string TemplateHash, BootOverride? BootOverride);
