@@ -1,0 +1,342 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Xml.Linq;
+using OpenChami.VirtualBmc.Slots;
+using OpenChami.VirtualBmc.Slots.Catalog;
+using OpenChami.VirtualBmc.Slots.Runtime;
+
+namespace OpenChami.VirtualBmc.Libvirt;
+
+/// <summary>How slots become libvirt domains on this host.</summary>
+/// <param name="DomainType">libvirt domain type: 'kvm' in production, 'qemu' (TCG) on machines without usable KVM, 'test' for the test driver.</param>
+/// <param name="HostId">The host's id, written into the domain metadata.</param>
+/// <param name="ManagedHostdevs">managed='yes' on hostdevs: libvirt detaches them from host drivers itself.</param>
+/// <param name="NamePrefix">Domain name = prefix + slot name.</param>
+public sealed record DomainRenderOptions(string DomainType, string HostId, bool ManagedHostdevs = false, string NamePrefix = "vbmc-")
+{
+    public string DomainName(string slotName) => NamePrefix + slotName;
+}
+
+/// <summary>
+/// Where a slot lands on this host, resolved outside the renderer (sysfs inventory): the host CPUs its vCPUs run on
+/// and the PCI address of each of its devices (by device name).
+/// </summary>
+public sealed record SlotPlacement(IReadOnlyList<int> Cpus, IReadOnlyDictionary<string, PciAddress> Devices);
+
+/// <summary>Renders a slot's domain XML (System.Xml.Linq only) and reads back what the product owns in it.</summary>
+public static class DomainXml
+{
+    /// <summary>The project's libvirt metadata namespace. A domain is ours only if it carries this element.</summary>
+    public const string MetadataNamespace = "https://openchami.org/xmlns/virtual-bmc/slot/1";
+
+    /// <summary>Prefix libvirt uses for the metadata element.</summary>
+    public const string MetadataKey = "vbmc";
+
+    /// <summary>The predefined CD-ROM behind Redfish virtual media.</summary>
+    public const string CdromTarget = "sda";
+
+    public const string Manufacturer = "OpenCHAMI";
+    public const string Product = "OpenCHAMI Virtual Node";
+
+    private static readonly XNamespace Ns = MetadataNamespace;
+
+    /// <summary>
+    /// The domain for <paramref name="slot"/>. <paramref name="boot"/> sets the boot order (default: disk, then network)
+    /// and is recorded in the metadata.
+    /// </summary>
+    public static XDocument Render(Slot slot, SlotPlacement placement, DomainRenderOptions options, BootOverride? boot = null)
+    {
+        var body = RenderBody(slot, placement, options, boot);
+        var hash = TemplateHash(slot, placement, options);
+        body.AddFirst(new XElement("metadata", Metadata(slot.Name, options.HostId, hash, boot)));
+        body.AddFirst(new XElement("uuid", slot.Identity.Uuid.ToString("D", CultureInfo.InvariantCulture)));
+        body.AddFirst(new XElement("name", options.DomainName(slot.Name)));
+        return new XDocument(body);
+    }
+
+    /// <summary>A hash of everything the template decides (not the boot override, not the metadata).</summary>
+    public static string TemplateHash(Slot slot, SlotPlacement placement, DomainRenderOptions options)
+    {
+        var body = RenderBody(slot, placement, options, null);
+        body.AddFirst(new XElement("uuid", slot.Identity.Uuid.ToString("D", CultureInfo.InvariantCulture)));
+        body.AddFirst(new XElement("name", options.DomainName(slot.Name)));
+        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes(body.ToString(SaveOptions.DisableFormatting)));
+        return Convert.ToHexStringLower(bytes);
+    }
+
+    /// <summary>The metadata element: slot name, host id, template hash and the pending boot override.</summary>
+    internal static XElement Metadata(string slotName, string hostId, string templateHash, BootOverride? boot)
+    {
+        var element = new XElement(Ns + "slot",
+            new XAttribute(XNamespace.Xmlns + MetadataKey, MetadataNamespace),
+            new XAttribute("name", slotName),
+            new XAttribute("host", hostId),
+            new XAttribute("templateHash", templateHash));
+        if (boot is { IsActive: true })
+        {
+            element.Add(new XElement(Ns + "bootOverride",
+                new XAttribute("target", boot.Target),
+                new XAttribute("enabled", boot.Enabled),
+                new XAttribute("mode", boot.Mode)));
+        }
+        return element;
+    }
+
+    /// <summary>
+    /// Parses our metadata element; null when it is not ours. virDomainGetMetadata selects by namespace but returns the
+    /// element without it, so names are matched by local name (the namespace is checked when present).
+    /// </summary>
+    internal static SlotMetadata? ParseMetadata(string? xml)
+    {
+        if (string.IsNullOrWhiteSpace(xml))
+        {
+            return null;
+        }
+        var root = XElement.Parse(xml);
+        if (root.Name.LocalName != "slot" || (root.Name.Namespace != XNamespace.None && root.Name.Namespace != Ns) || root.Attribute("name")?.Value is not { } name || root.Attribute("host")?.Value is not { } host)
+        {
+            return null;
+        }
+        BootOverride? boot = null;
+        if (root.Elements().FirstOrDefault(e => e.Name.LocalName == "bootOverride") is { } b
+            && Enum.TryParse<BootSource>(b.Attribute("target")?.Value, out var target)
+            && Enum.TryParse<BootOverrideEnabled>(b.Attribute("enabled")?.Value, out var enabled)
+            && Enum.TryParse<BootMode>(b.Attribute("mode")?.Value, out var mode))
+        {
+            boot = new BootOverride(target, enabled, mode);
+        }
+        return new SlotMetadata(name, host, root.Attribute("templateHash")?.Value ?? "", boot);
+    }
+
+    /// <summary>The boot mode the slot's firmware gives.</summary>
+    internal static BootMode BootModeOf(Slot slot) => slot.Template.Firmware == Firmware.Uefi ? BootMode.Uefi : BootMode.Legacy;
+
+    /// <summary>libvirt <c>&lt;os&gt;&lt;boot dev&gt;</c> values, in order, for an override.</summary>
+    internal static IReadOnlyList<string> BootOrder(BootOverride? boot) =>
+        boot is { IsActive: true } ? boot.Target switch
+        {
+            BootSource.Pxe or BootSource.UefiHttp => ["network", "hd"],
+            BootSource.Cd => ["cdrom", "hd", "network"],
+            _ => ["hd", "network"],
+        }
+        : ["hd", "network"];
+
+    /// <summary>Replaces the <c>&lt;os&gt;&lt;boot&gt;</c> entries of a domain document (keeping the rest of &lt;os&gt;).</summary>
+    internal static void SetBootOrder(XDocument domain, BootOverride? boot)
+    {
+        var os = domain.Root!.Element("os") ?? throw new InvalidOperationException("domain XML has no <os>");
+        os.Elements("boot").Remove();
+        var anchor = os.Element("type");
+        foreach (var dev in BootOrder(boot).Reverse())
+        {
+            var element = new XElement("boot", new XAttribute("dev", dev));
+            if (anchor is null) os.AddFirst(element); else anchor.AddAfterSelf(element);
+        }
+    }
+
+    /// <summary>Replaces (or adds) our metadata element in a domain document.</summary>
+    internal static void SetMetadata(XDocument domain, XElement metadata)
+    {
+        var root = domain.Root!;
+        var container = root.Element("metadata");
+        if (container is null)
+        {
+            container = new XElement("metadata");
+            (root.Element("uuid") ?? root.Element("name"))!.AddAfterSelf(container);
+        }
+        container.Elements(Ns + "slot").Remove();
+        container.Add(metadata);
+    }
+
+    /// <summary>
+    /// The SMBIOS system serial cloud-init's NoCloud datasource reads. http(s) seeds use "nocloud-net" (accepted by
+    /// every cloud-init release; 24.1+ also accepts plain "nocloud" for network seeds). ';' would end the value, so it
+    /// is percent-encoded.
+    /// </summary>
+    public static string NoCloudSerial(CloudInitDatasource datasource)
+    {
+        var url = datasource.MetadataUrl.AbsoluteUri;
+        if (!url.EndsWith('/'))
+        {
+            url += "/"; // cloud-init appends "meta-data" and "user-data" to the seed URL.
+        }
+        var kind = datasource.MetadataUrl.Scheme is "http" or "https" ? "nocloud-net" : "nocloud";
+        return $"ds={kind};s={url.Replace(";", "%3B", StringComparison.Ordinal)};i={datasource.InstanceId.Replace(";", "%3B", StringComparison.Ordinal)}";
+    }
+
+    /// <summary>"0-3,8,10-11" for a set of CPUs.</summary>
+    internal static string CpuSet(IEnumerable<int> cpus)
+    {
+        var sorted = cpus.Distinct().Order().ToList();
+        var parts = new List<string>();
+        for (var i = 0; i < sorted.Count;)
+        {
+            var j = i;
+            while (j + 1 < sorted.Count && sorted[j + 1] == sorted[j] + 1) j++;
+            parts.Add(j == i
+                ? sorted[i].ToString(CultureInfo.InvariantCulture)
+                : string.Create(CultureInfo.InvariantCulture, $"{sorted[i]}-{sorted[j]}"));
+            i = j + 1;
+        }
+        return string.Join(',', parts);
+    }
+
+    /// <summary>Parses libvirt's cpuset syntax ("0-3,^2,8").</summary>
+    internal static IReadOnlySet<int> ParseCpuSet(string text)
+    {
+        var set = new SortedSet<int>();
+        foreach (var raw in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var exclude = raw.StartsWith('^');
+            var part = exclude ? raw[1..] : raw;
+            var dash = part.IndexOf('-', StringComparison.Ordinal);
+            var from = int.Parse(dash < 0 ? part : part[..dash], CultureInfo.InvariantCulture);
+            var to = dash < 0 ? from : int.Parse(part[(dash + 1)..], CultureInfo.InvariantCulture);
+            for (var c = from; c <= to; c++)
+            {
+                if (exclude) set.Remove(c); else set.Add(c);
+            }
+        }
+        return set;
+    }
+
+    internal static XElement PciAddressElement(PciAddress a, bool typed = false)
+    {
+        var element = new XElement("address");
+        if (typed)
+        {
+            element.Add(new XAttribute("type", "pci"));
+        }
+        element.Add(
+            new XAttribute("domain", Hex(a.Domain, 4)),
+            new XAttribute("bus", Hex(a.Bus, 2)),
+            new XAttribute("slot", Hex(a.Device, 2)),
+            new XAttribute("function", Hex(a.Function, 1)));
+        return element;
+    }
+
+    internal static PciAddress? ParsePciAddress(XElement? address)
+    {
+        if (address is null)
+        {
+            return null;
+        }
+        static int H(XElement e, string name) =>
+            int.Parse((e.Attribute(name)?.Value ?? "0").Replace("0x", "", StringComparison.OrdinalIgnoreCase), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+        return new PciAddress(H(address, "domain"), H(address, "bus"), H(address, "slot"), H(address, "function"));
+    }
+
+    private static string Hex(int value, int digits) => "0x" + value.ToString("x" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    private static XElement RenderBody(Slot slot, SlotPlacement placement, DomainRenderOptions options, BootOverride? boot)
+    {
+        var template = slot.Template;
+        var domain = new XElement("domain", new XAttribute("type", options.DomainType));
+
+        domain.Add(new XElement("memory", new XAttribute("unit", "KiB"), (long)template.Memory.SizeGiB * 1024 * 1024));
+        if (template.Memory.Hugepages)
+        {
+            var pageKiB = template.Memory.EffectivePageSize == HugepageSize.TwoMiB ? 2048 : 1048576;
+            domain.Add(new XElement("memoryBacking",
+                new XElement("hugepages", new XElement("page", new XAttribute("size", pageKiB), new XAttribute("unit", "KiB")))));
+        }
+        domain.Add(new XElement("vcpu", new XAttribute("placement", "static"), template.Cpu.Cores));
+        if (placement.Cpus.Count > 0)
+        {
+            // One host CPU per vCPU when the placement gives exactly that many; otherwise every vCPU floats over the set.
+            var oneToOne = placement.Cpus.Count == template.Cpu.Cores;
+            var all = CpuSet(placement.Cpus);
+            var cputune = new XElement("cputune");
+            for (var v = 0; v < template.Cpu.Cores; v++)
+            {
+                cputune.Add(new XElement("vcpupin",
+                    new XAttribute("vcpu", v),
+                    new XAttribute("cpuset", oneToOne ? placement.Cpus[v].ToString(CultureInfo.InvariantCulture) : all)));
+            }
+            domain.Add(cputune);
+        }
+        if (template.Cpu.NumaNode is { } node && template.Cpu.NumaPolicy != NumaPolicy.None)
+        {
+            domain.Add(new XElement("numatune", new XElement("memory",
+                new XAttribute("mode", template.Cpu.NumaPolicy == NumaPolicy.Strict ? "strict" : "preferred"),
+                new XAttribute("nodeset", node))));
+        }
+
+        var serial = slot.CloudInit is { } ci ? NoCloudSerial(ci) : slot.Identity.SerialNumber;
+        var system = new XElement("system",
+            Entry("manufacturer", Manufacturer),
+            Entry("product", Product),
+            Entry("serial", serial),
+            Entry("uuid", slot.Identity.Uuid.ToString("D", CultureInfo.InvariantCulture)),
+            Entry("sku", slot.Template.Profile ?? slot.Template.Name),
+            Entry("family", "OpenCHAMI Virtual BMC"));
+        domain.Add(new XElement("sysinfo", new XAttribute("type", "smbios"),
+            system,
+            new XElement("baseBoard", Entry("manufacturer", Manufacturer), Entry("serial", slot.Identity.SerialNumber)),
+            new XElement("chassis", Entry("manufacturer", Manufacturer), Entry("serial", slot.Identity.SerialNumber))));
+
+        var os = new XElement("os");
+        if (template.Firmware == Firmware.Uefi)
+        {
+            os.Add(new XAttribute("firmware", "efi"));
+        }
+        os.Add(new XElement("type", new XAttribute("arch", "x86_64"), new XAttribute("machine", "q35"), "hvm"));
+        foreach (var dev in BootOrder(boot))
+        {
+            os.Add(new XElement("boot", new XAttribute("dev", dev)));
+        }
+        os.Add(new XElement("smbios", new XAttribute("mode", "sysinfo")));
+        domain.Add(os);
+        domain.Add(new XElement("features", new XElement("acpi"), new XElement("apic")));
+        domain.Add(new XElement("on_poweroff", "destroy"), new XElement("on_reboot", "restart"), new XElement("on_crash", "destroy"));
+
+        var devices = new XElement("devices");
+        devices.Add(new XElement("disk", new XAttribute("type", "file"), new XAttribute("device", "cdrom"),
+            new XElement("target", new XAttribute("dev", CdromTarget), new XAttribute("bus", "sata")),
+            new XElement("readonly")));
+        var managed = options.ManagedHostdevs ? "yes" : "no";
+        foreach (var device in template.Devices)
+        {
+            if (!placement.Devices.TryGetValue(device.Name, out var address))
+            {
+                throw new ArgumentException($"slot {slot.Name}: no PCI address resolved for device {device.Name}", nameof(placement));
+            }
+            if (device.IsVirtualFunction)
+            {
+                devices.Add(new XElement("interface", new XAttribute("type", "hostdev"), new XAttribute("managed", managed),
+                    new XElement("mac", new XAttribute("address", Mac(slot, device.Name))),
+                    new XElement("source", PciAddressElement(address, typed: true))));
+            }
+            else
+            {
+                devices.Add(new XElement("hostdev", new XAttribute("mode", "subsystem"), new XAttribute("type", "pci"), new XAttribute("managed", managed),
+                    new XElement("source", PciAddressElement(address))));
+            }
+        }
+        foreach (var network in template.Networks)
+        {
+            var source = network.Bridge is { } bridge
+                ? new XElement("source", new XAttribute("bridge", bridge))
+                : new XElement("source", new XAttribute("network", network.Network ?? "default"));
+            devices.Add(new XElement("interface", new XAttribute("type", network.Bridge is null ? "network" : "bridge"),
+                new XElement("mac", new XAttribute("address", Mac(slot, network.Name))),
+                source,
+                new XElement("model", new XAttribute("type", "virtio"))));
+        }
+        devices.Add(new XElement("serial", new XAttribute("type", "pty"), new XElement("target", new XAttribute("port", 0))));
+        devices.Add(new XElement("console", new XAttribute("type", "pty"), new XElement("target", new XAttribute("type", "serial"), new XAttribute("port", 0))));
+        domain.Add(devices);
+        return domain;
+    }
+
+    private static XElement Entry(string name, string value) => new("entry", new XAttribute("name", name), value);
+
+    private static string Mac(Slot slot, string interfaceName) =>
+        slot.Identity.MacAddresses.TryGetValue(interfaceName, out var mac)
+            ? mac.ToString()
+            : throw new ArgumentException($"slot {slot.Name}: no MAC address for interface {interfaceName}", nameof(slot));
+}
+
+/// <summary>What our metadata element says about a domain.</summary>
+internal sealed record SlotMetadata(string SlotName, string HostId, string TemplateHash, BootOverride? BootOverride);

@@ -1,0 +1,283 @@
+using System.Threading.Channels;
+using System.Xml.Linq;
+using OpenChami.VirtualBmc.Slots.Catalog;
+using OpenChami.VirtualBmc.Slots.Runtime;
+
+namespace OpenChami.VirtualBmc.Libvirt;
+
+/// <summary>Settings of the libvirt runtime.</summary>
+public sealed record LibvirtHypervisorOptions(string Uri, DomainRenderOptions Domain)
+{
+    /// <summary>How long a caller waits for one libvirt call before it gets Unavailable.</summary>
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an action waits for the previous action on the same slot.</summary>
+    public TimeSpan SlotBusyTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Period of the state resync that backs up the event-fed cache.</summary>
+    public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Worker threads that make the blocking libvirt calls.</summary>
+    public int Workers { get; init; } = 4;
+}
+
+/// <summary>
+/// The slots of this host on one libvirt connection. Start it once (<see cref="StartAsync"/>): it connects, subscribes
+/// to domain events, reconciles every slot (defines missing domains, reports drift, never touches foreign domains) and
+/// starts the periodic resync. Dispose it at shutdown.
+/// </summary>
+public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
+{
+    private readonly LibvirtHypervisorOptions _options;
+    private readonly Func<Slot, SlotPlacement> _placement;
+    private readonly LibvirtConnectionManager _manager;
+    private readonly SlotSerializer _serializer = new();
+    private readonly Dictionary<string, LibvirtSlotRuntime> _byName = new(StringComparer.Ordinal);
+    private readonly Dictionary<Guid, LibvirtSlotRuntime> _byUuid = [];
+    private readonly Channel<DomainEvent> _events = Channel.CreateUnbounded<DomainEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _dispatcher;
+    private Task? _resync;
+    private IDisposable? _subscription;
+    private IReadOnlyList<SlotReconcileResult> _lastReconcile = [];
+
+    /// <param name="options">URI, domain rendering and timeouts.</param>
+    /// <param name="slots">The host's slots (SiteConfiguration.Slots).</param>
+    /// <param name="placement">Host CPUs and device PCI addresses of a slot (from the sysfs inventory).</param>
+    public LibvirtHypervisor(LibvirtHypervisorOptions options, IReadOnlyList<Slot> slots, Func<Slot, SlotPlacement> placement)
+    {
+        _options = options;
+        _placement = placement;
+        foreach (var slot in slots)
+        {
+            var runtime = new LibvirtSlotRuntime(this, slot, options.Domain.DomainName(slot.Name));
+            _byName.Add(slot.Name, runtime);
+            _byUuid.Add(slot.Identity.Uuid, runtime);
+        }
+        _manager = new LibvirtConnectionManager(options.Uri, options.CallTimeout, options.Workers)
+        {
+            Connected = OnConnected,
+            Disconnected = _ => Interlocked.Exchange(ref _subscription, null)?.Dispose(),
+        };
+        _dispatcher = Task.Run(DispatchEventsAsync);
+    }
+
+    public IReadOnlyCollection<ISlotRuntime> Slots => _byName.Values;
+
+    public ISlotRuntime? FindSlot(string slotName) => _byName.GetValueOrDefault(slotName);
+
+    /// <summary>The result of the latest reconciliation (it runs again after every reconnect).</summary>
+    public IReadOnlyList<SlotReconcileResult> LastReconcile => _lastReconcile;
+
+    internal LibvirtConnectionManager Connections => _manager;
+
+    internal DomainRenderOptions DomainOptions => _options.Domain;
+
+    /// <summary>
+    /// Starts the periodic resync, connects and reconciles. Throws Unavailable when libvirt cannot be reached; the
+    /// resync keeps trying in the background (with backoff) and reconciles as soon as libvirt answers.
+    /// </summary>
+    public async Task<IReadOnlyList<SlotReconcileResult>> StartAsync(CancellationToken cancellationToken = default)
+    {
+        _resync ??= Task.Run(ResyncLoopAsync, CancellationToken.None);
+        return await _manager.RunAsync(_ => _lastReconcile, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Connects if needed (which reconciles), then re-reads every usable slot's state into the cache.</summary>
+    public async Task ResyncAsync(CancellationToken cancellationToken = default)
+    {
+        await _manager.RunAsync(_ => true, cancellationToken).ConfigureAwait(false);
+        foreach (var runtime in _byName.Values.Where(r => r.Usable))
+        {
+            var state = await _manager.RunAsync(conn =>
+            {
+                using var dom = conn.LookupByUuid(runtime.Uuid);
+                return dom.GetState().State;
+            }, cancellationToken).ConfigureAwait(false);
+            runtime.Observe(PowerStateMapping.FromDomainState(state));
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> for one slot: in the slot's turn, on a libvirt worker, errors mapped to the port's.</summary>
+    internal async Task<T> RunSlotAsync<T>(LibvirtSlotRuntime slot, string what, Func<LibvirtConnection, LibvirtDomain, T> body, CancellationToken cancellationToken)
+    {
+        slot.EnsureUsable();
+        var turn = await _serializer.AcquireAsync(slot.SlotName, _options.SlotBusyTimeout, cancellationToken).ConfigureAwait(false);
+        Task<T> wait;
+        try
+        {
+            wait = _manager.Submit(conn =>
+            {
+                using var dom = conn.LookupByUuid(slot.Uuid);
+                return body(conn, dom);
+            }, out var completion, cancellationToken);
+            // The slot is handed on only when libvirt has really returned, even if this caller gave up waiting.
+            _ = completion.ContinueWith(_ => turn.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        catch
+        {
+            turn.Dispose();
+            throw;
+        }
+        try
+        {
+            return await wait.ConfigureAwait(false);
+        }
+        catch (LibvirtException e)
+        {
+            throw Map(e, slot.SlotName, what);
+        }
+    }
+
+    internal static SlotRuntimeException Map(LibvirtException e, string slot, string what) => e.Code switch
+    {
+        LibvirtErrorCode.NoSupport or LibvirtErrorCode.OperationUnsupported or LibvirtErrorCode.ConfigUnsupported =>
+            new SlotRuntimeException(SlotRuntimeErrorKind.NotSupported, $"slot {slot}: {what} is not supported by this hypervisor ({e.LibvirtMessage})", e),
+        LibvirtErrorCode.OperationInvalid =>
+            new SlotRuntimeException(SlotRuntimeErrorKind.Conflict, $"slot {slot}: {what} is not possible now ({e.LibvirtMessage})", e),
+        LibvirtErrorCode.OperationTimeout =>
+            new SlotRuntimeException(SlotRuntimeErrorKind.Unavailable, $"slot {slot}: {what} timed out in libvirt ({e.LibvirtMessage})", e),
+        LibvirtErrorCode.NoDomain =>
+            new SlotRuntimeException(SlotRuntimeErrorKind.Failed, $"slot {slot}: its VM is no longer defined ({e.LibvirtMessage})", e),
+        _ => new SlotRuntimeException(SlotRuntimeErrorKind.Failed, $"slot {slot}: {what} failed: {e.Message}", e),
+    };
+
+    private void OnConnected(LibvirtConnection connection)
+    {
+        Interlocked.Exchange(ref _subscription, connection.SubscribeDomainEvents(new Sink(_events.Writer)))?.Dispose();
+        var results = new List<SlotReconcileResult>();
+        foreach (var runtime in _byName.Values)
+        {
+            results.Add(Reconcile(connection, runtime));
+        }
+        _lastReconcile = results;
+    }
+
+    private SlotReconcileResult Reconcile(LibvirtConnection connection, LibvirtSlotRuntime runtime)
+    {
+        var slot = runtime.Slot;
+        var name = runtime.DomainName;
+        SlotReconcileResult Result(ReconcileOutcome outcome, IReadOnlyList<DriftItem>? drift = null, string? message = null)
+        {
+            runtime.Usable = outcome is ReconcileOutcome.Defined or ReconcileOutcome.InSync or ReconcileOutcome.Drifted;
+            runtime.UnusableReason = runtime.Usable ? null : message;
+            return new SlotReconcileResult(slot.Name, name, outcome, drift ?? [], message);
+        }
+        try
+        {
+            var placement = _placement(slot);
+            var expected = DomainXml.Render(slot, placement, _options.Domain);
+            var hash = DomainXml.TemplateHash(slot, placement, _options.Domain);
+            using var byName = connection.TryLookupByName(name);
+            using var byUuid = connection.TryLookupByUuid(slot.Identity.Uuid);
+            if (byName is null && byUuid is null)
+            {
+                using var defined = connection.Define(expected.ToString());
+                runtime.Observe(PowerStateMapping.FromDomainState(defined.GetState().State));
+                return Result(ReconcileOutcome.Defined);
+            }
+            if (byName is null || byUuid is null || byName.Uuid != byUuid.Uuid)
+            {
+                return Result(ReconcileOutcome.Foreign, message: byName is null
+                    ? $"UUID {slot.Identity.Uuid} belongs to domain '{byUuid!.Name}', not '{name}'; left untouched"
+                    : $"domain '{name}' has UUID {byName.Uuid}, not the slot's {slot.Identity.Uuid}; left untouched");
+            }
+            var metadata = DomainXml.ParseMetadata(byName.GetMetadata(DomainXml.MetadataNamespace));
+            if (metadata is null)
+            {
+                return Result(ReconcileOutcome.Foreign, message: $"domain '{name}' has no {DomainXml.MetadataNamespace} metadata: not ours, left untouched");
+            }
+            if (metadata.SlotName != slot.Name || metadata.HostId != _options.Domain.HostId)
+            {
+                return Result(ReconcileOutcome.Foreign,
+                    message: $"domain '{name}' belongs to slot '{metadata.SlotName}' of host '{metadata.HostId}'; left untouched");
+            }
+            var drift = DomainDrift.Compare(expected, XDocument.Parse(byName.GetXmlDesc(inactive: true))).ToList();
+            if (metadata.TemplateHash != hash)
+            {
+                drift.Add(new DriftItem("template hash", hash, metadata.TemplateHash));
+            }
+            runtime.Observe(PowerStateMapping.FromDomainState(byName.GetState().State));
+            runtime.OncePending = metadata.BootOverride?.Enabled == BootOverrideEnabled.Once;
+            return drift.Count == 0 ? Result(ReconcileOutcome.InSync) : Result(ReconcileOutcome.Drifted, drift, "left as it is; redefine the slot to apply the template");
+        }
+        catch (Exception e) when (e is LibvirtException or ArgumentException or FormatException or System.Xml.XmlException)
+        {
+            return Result(ReconcileOutcome.Failed, message: e.Message);
+        }
+    }
+
+    private async Task DispatchEventsAsync()
+    {
+        await foreach (var e in _events.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            if (!_byUuid.TryGetValue(e.Uuid, out var runtime) || !runtime.Usable || runtime.DomainName != e.DomainName)
+            {
+                continue;
+            }
+            switch (e.Kind)
+            {
+                case SlotEventKind.PowerStateChanged when PowerStateMapping.FromLifecycleEvent(e.Lifecycle) is { } state:
+                    runtime.Observe(state);
+                    if (e.Lifecycle == DomainLifecycleEvent.Started && runtime.OncePending)
+                    {
+                        _ = runtime.RevertOnceOverrideQuietlyAsync(_stopping.Token);
+                    }
+                    break;
+                case SlotEventKind.Rebooted or SlotEventKind.MediaTrayChanged:
+                    runtime.Raise(e.Kind);
+                    break;
+            }
+        }
+    }
+
+    private async Task ResyncLoopAsync()
+    {
+        using var timer = new PeriodicTimer(_options.ResyncInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                try
+                {
+                    await ResyncAsync(_stopping.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is SlotRuntimeException or LibvirtException)
+                {
+                    // libvirt away: the next tick (or the next action) reconnects.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_resync is not null)
+        {
+            await _resync.ConfigureAwait(false);
+        }
+        _manager.Dispose();
+        _events.Writer.TryComplete();
+        await _dispatcher.ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private readonly record struct DomainEvent(SlotEventKind Kind, string DomainName, Guid Uuid, DomainLifecycleEvent Lifecycle);
+
+    /// <summary>Runs on libvirt's event-loop thread: only enqueues.</summary>
+    private sealed class Sink(ChannelWriter<DomainEvent> writer) : IDomainEventSink
+    {
+        public void OnLifecycle(string domainName, Guid uuid, DomainLifecycleEvent lifecycle, int detail) =>
+            writer.TryWrite(new DomainEvent(SlotEventKind.PowerStateChanged, domainName, uuid, lifecycle));
+
+        public void OnReboot(string domainName, Guid uuid) =>
+            writer.TryWrite(new DomainEvent(SlotEventKind.Rebooted, domainName, uuid, default));
+
+        public void OnTrayChange(string domainName, Guid uuid, string deviceAlias, bool opened) =>
+            writer.TryWrite(new DomainEvent(SlotEventKind.MediaTrayChanged, domainName, uuid, default));
+    }
+}

@@ -1,0 +1,217 @@
+using System.Xml.Linq;
+using OpenChami.VirtualBmc.Slots.Catalog;
+using OpenChami.VirtualBmc.Slots.Runtime;
+
+namespace OpenChami.VirtualBmc.Libvirt;
+
+/// <summary>One slot's VM on libvirt. Created by <see cref="LibvirtHypervisor"/>.</summary>
+internal sealed class LibvirtSlotRuntime : ISlotRuntime
+{
+    private readonly LibvirtHypervisor _hypervisor;
+    private int _state = (int)PowerState.Off;
+
+    internal LibvirtSlotRuntime(LibvirtHypervisor hypervisor, Slot slot, string domainName)
+    {
+        _hypervisor = hypervisor;
+        Slot = slot;
+        DomainName = domainName;
+    }
+
+    public string SlotName => Slot.Name;
+
+    public PowerState PowerState => (PowerState)Volatile.Read(ref _state);
+
+    public event EventHandler<SlotEventArgs>? StateChanged;
+
+    internal Slot Slot { get; }
+
+    internal string DomainName { get; }
+
+    internal Guid Uuid => Slot.Identity.Uuid;
+
+    /// <summary>False until reconciliation found the domain ours (or defined it).</summary>
+    internal volatile bool Usable;
+
+    internal volatile string? UnusableReason = "not reconciled yet";
+
+    /// <summary>A Once boot override waits for the next start (saves a metadata read on every Started event).</summary>
+    internal volatile bool OncePending;
+
+    internal void EnsureUsable()
+    {
+        if (!Usable)
+        {
+            throw new SlotRuntimeException(SlotRuntimeErrorKind.Conflict, $"slot {SlotName} is not usable: {UnusableReason ?? "unknown"}");
+        }
+    }
+
+    internal void Observe(PowerState state)
+    {
+        if (Interlocked.Exchange(ref _state, (int)state) != (int)state)
+        {
+            Raise(SlotEventKind.PowerStateChanged);
+        }
+    }
+
+    internal void Raise(SlotEventKind kind)
+    {
+        try
+        {
+            StateChanged?.Invoke(this, new SlotEventArgs(SlotName, kind, PowerState));
+        }
+#pragma warning disable CA1031 // a subscriber's bug must not stop event delivery
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    public async Task ResetAsync(ResetType type, CancellationToken cancellationToken = default)
+    {
+        var state = await _hypervisor.RunSlotAsync(this, $"reset {type}", (conn, dom) =>
+        {
+            var before = PowerStateMapping.FromDomainState(dom.GetState().State);
+            var operations = ResetPlan.For(type, before);
+            if (type == ResetType.ForceRestart && before != PowerState.Off && BootConfigPending(dom))
+            {
+                // A hard reset keeps the running configuration; a changed boot order needs a cold start.
+                operations = [PowerOperation.Destroy, PowerOperation.Start];
+            }
+            foreach (var operation in operations)
+            {
+                Apply(conn, dom, operation);
+            }
+            return dom.GetState().State;
+        }, cancellationToken).ConfigureAwait(false);
+        Observe(PowerStateMapping.FromDomainState(state));
+    }
+
+    private void Apply(LibvirtConnection conn, LibvirtDomain dom, PowerOperation operation)
+    {
+        switch (operation)
+        {
+            case PowerOperation.Start:
+                dom.Create();
+                RevertOnceOverride(conn, dom);
+                break;
+            case PowerOperation.Destroy:
+                dom.Destroy();
+                break;
+            case PowerOperation.Shutdown:
+                dom.Shutdown();
+                break;
+            case PowerOperation.Reboot:
+                dom.Reboot();
+                break;
+            case PowerOperation.Reset:
+                dom.Reset();
+                break;
+            case PowerOperation.InjectNmi:
+                dom.InjectNmi();
+                break;
+            default:
+                throw new SlotRuntimeException(SlotRuntimeErrorKind.NotSupported, $"operation {operation} is not supported");
+        }
+    }
+
+    private static bool BootConfigPending(LibvirtDomain dom)
+    {
+        static string Order(string xml) =>
+            string.Join(",", XDocument.Parse(xml).Root?.Element("os")?.Elements("boot").Select(b => b.Attribute("dev")?.Value) ?? []);
+        return Order(dom.GetXmlDesc()) != Order(dom.GetXmlDesc(inactive: true));
+    }
+
+    /// <summary>After a start that used a Once override, the persistent config goes back to the default boot order.</summary>
+    private bool RevertOnceOverride(LibvirtConnection conn, LibvirtDomain dom)
+    {
+        var metadata = DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace));
+        if (metadata?.BootOverride is not { Enabled: BootOverrideEnabled.Once })
+        {
+            OncePending = false;
+            return false;
+        }
+        Redefine(conn, dom, metadata, null);
+        OncePending = false;
+        return true;
+    }
+
+    internal async Task RevertOnceOverrideQuietlyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _hypervisor.RunSlotAsync(this, "revert boot override", RevertOnceOverride, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SlotRuntimeException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Best effort for starts made outside the BMC; the next start through the BMC reverts it too.
+        }
+    }
+
+    private static void Redefine(LibvirtConnection conn, LibvirtDomain dom, SlotMetadata metadata, BootOverride? boot)
+    {
+        var xml = XDocument.Parse(dom.GetXmlDesc(inactive: true));
+        DomainXml.SetBootOrder(xml, boot);
+        DomainXml.SetMetadata(xml, DomainXml.Metadata(metadata.SlotName, metadata.HostId, metadata.TemplateHash, boot));
+        using var _ = conn.Define(xml.ToString(SaveOptions.DisableFormatting));
+    }
+
+    public Task<BootOverride> GetBootOverrideAsync(CancellationToken cancellationToken = default) =>
+        _hypervisor.RunSlotAsync(this, "read boot override", (_, dom) =>
+            DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace))?.BootOverride
+            ?? BootOverride.Default(DomainXml.BootModeOf(Slot)), cancellationToken);
+
+    public Task SetBootOverrideAsync(BootOverride value, CancellationToken cancellationToken = default)
+    {
+        var mode = DomainXml.BootModeOf(Slot);
+        if (value.Mode != mode)
+        {
+            throw new SlotRuntimeException(SlotRuntimeErrorKind.NotSupported,
+                $"slot {SlotName} boots {mode} firmware; BootSourceOverrideMode {value.Mode} is not supported");
+        }
+        if (value.Target == BootSource.UefiHttp && mode != BootMode.Uefi)
+        {
+            throw new SlotRuntimeException(SlotRuntimeErrorKind.NotSupported, $"slot {SlotName}: UefiHttp needs UEFI firmware");
+        }
+        var effective = value.IsActive ? value : null;
+        return _hypervisor.RunSlotAsync(this, "set boot override", (conn, dom) =>
+        {
+            var metadata = DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace))
+                ?? throw new SlotRuntimeException(SlotRuntimeErrorKind.Conflict, $"slot {SlotName}: its domain lost our metadata");
+            Redefine(conn, dom, metadata, effective);
+            OncePending = effective?.Enabled == BootOverrideEnabled.Once;
+            return true;
+        }, cancellationToken);
+    }
+
+    public Task<string?> GetInsertedMediaAsync(CancellationToken cancellationToken = default) =>
+        _hypervisor.RunSlotAsync(this, "read virtual media", (_, dom) => VirtualMedia.Inserted(XDocument.Parse(dom.GetXmlDesc())), cancellationToken);
+
+    public Task InsertMediaAsync(string image, CancellationToken cancellationToken = default)
+    {
+        var disk = VirtualMedia.CdromXml(image);
+        return UpdateCdromAsync(disk, "insert virtual media", cancellationToken);
+    }
+
+    public Task EjectMediaAsync(CancellationToken cancellationToken = default) =>
+        UpdateCdromAsync(VirtualMedia.CdromXml(null), "eject virtual media", cancellationToken);
+
+    private async Task UpdateCdromAsync(XElement disk, string what, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _hypervisor.RunSlotAsync(this, what, (_, dom) =>
+            {
+                var running = dom.GetState().State is not (DomainRunState.ShutOff or DomainRunState.Crashed);
+                dom.UpdateDevice(disk.ToString(SaveOptions.DisableFormatting),
+                    LibvirtDomain.AffectConfig | (running ? LibvirtDomain.AffectLive : 0));
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SlotRuntimeException e) when (e.Kind == SlotRuntimeErrorKind.NotSupported && e.InnerException is LibvirtException { Code: LibvirtErrorCode.NoSupport })
+        {
+            throw new SlotRuntimeException(SlotRuntimeErrorKind.NotSupported,
+                $"slot {SlotName}: virtual media is not available on this libvirt driver ({_hypervisor.Connections.Uri}): it cannot change a CD-ROM (virDomainUpdateDeviceFlags)",
+                e.InnerException);
+        }
+    }
+}

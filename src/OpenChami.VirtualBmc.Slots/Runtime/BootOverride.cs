@@ -1,0 +1,19 @@
+namespace OpenChami.VirtualBmc.Slots.Runtime;
+
+/// <summary>Redfish <c>BootSourceOverrideTarget</c> values a slot supports.</summary>
+public enum BootSource { None, Pxe, Hdd, Cd, UefiHttp }
+
+/// <summary>Redfish <c>BootSourceOverrideEnabled</c>.</summary>
+public enum BootOverrideEnabled { Disabled, Once, Continuous }
+
+/// <summary>Redfish <c>BootSourceOverrideMode</c>.</summary>
+public enum BootMode { Uefi, Legacy }
+
+/// <summary>A slot's boot override. Disabled (or target None) means the slot's default boot order.</summary>
+public sealed record BootOverride(BootSource Target, BootOverrideEnabled Enabled, BootMode Mode)
+{
+    public static BootOverride Default(BootMode mode) => new(BootSource.None, BootOverrideEnabled.Disabled, mode);
+
+    /// <summary>True when the override changes the boot order at all.</summary>
+    public bool IsActive => Enabled != BootOverrideEnabled.Disabled && Target != BootSource.None;
+}

@@ -1,0 +1,48 @@
+namespace OpenChami.VirtualBmc.Slots.Runtime;
+
+/// <summary>
+/// What the Redfish layer needs from one slot's VM. Implementations serialize the actions of one slot (they never
+/// interleave) and run different slots in parallel. Every failure is a <see cref="SlotRuntimeException"/>.
+/// </summary>
+public interface ISlotRuntime
+{
+    string SlotName { get; }
+
+    /// <summary>The last known power state, from events and periodic resync. Never calls the hypervisor.</summary>
+    PowerState PowerState { get; }
+
+    /// <summary>Raised (on a background thread) when the cached power state changes, the VM reboots or its media tray moves.</summary>
+    event EventHandler<SlotEventArgs>? StateChanged;
+
+    Task ResetAsync(ResetType type, CancellationToken cancellationToken = default);
+
+    Task<BootOverride> GetBootOverrideAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Persists the override for the next boot; never restarts the VM.</summary>
+    Task SetBootOverrideAsync(BootOverride value, CancellationToken cancellationToken = default);
+
+    /// <summary>The image in the virtual CD drive; null when empty.</summary>
+    Task<string?> GetInsertedMediaAsync(CancellationToken cancellationToken = default);
+
+    Task InsertMediaAsync(string image, CancellationToken cancellationToken = default);
+
+    Task EjectMediaAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>All slots of this host.</summary>
+public interface IHypervisor
+{
+    IReadOnlyCollection<ISlotRuntime> Slots { get; }
+
+    /// <summary>The runtime of <paramref name="slotName"/>, or null when the host has no such slot.</summary>
+    ISlotRuntime? FindSlot(string slotName);
+}
+
+public enum SlotEventKind { PowerStateChanged, Rebooted, MediaTrayChanged }
+
+public sealed class SlotEventArgs(string slotName, SlotEventKind kind, PowerState powerState) : EventArgs
+{
+    public string SlotName { get; } = slotName;
+    public SlotEventKind Kind { get; } = kind;
+    public PowerState PowerState { get; } = powerState;
+}

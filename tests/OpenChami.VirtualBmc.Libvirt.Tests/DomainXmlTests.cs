@@ -1,0 +1,160 @@
+using System.Xml.Linq;
+using OpenChami.VirtualBmc.Slots;
+using OpenChami.VirtualBmc.Slots.Catalog;
+using OpenChami.VirtualBmc.Slots.Runtime;
+using OpenChami.VirtualBmc.TestSupport;
+
+namespace OpenChami.VirtualBmc.Libvirt.Tests;
+
+public sealed class DomainXmlTests
+{
+    /// <summary>Set to 1 to rewrite the golden files from the current renderer (then review the diff).</summary>
+    private const string UpdateVariable = "VBMC_UPDATE_GOLDEN";
+
+    private static string GoldenDir => Path.Combine(RepoPaths.Root, "tests", "OpenChami.VirtualBmc.Libvirt.Tests", "Golden");
+
+    public static TheoryData<string> DemoSlots => new(TestSlots.DemoSite.Slots.Select(s => s.Name));
+
+    [Theory]
+    [MemberData(nameof(DemoSlots))]
+    public void Demo_slot_renders_as_the_golden_file(string slotName)
+    {
+        var slot = TestSlots.DemoSite.FindSlot(slotName)!;
+        var options = new DomainRenderOptions("kvm", TestSlots.DemoSite.Host.HostId, ManagedHostdevs: false);
+        var rendered = DomainXml.Render(slot, TestSlots.Placement(slot), options).ToString() + "\n";
+        var golden = Path.Combine(GoldenDir, slotName + ".xml");
+        if (Environment.GetEnvironmentVariable(UpdateVariable) == "1")
+        {
+            File.WriteAllText(golden, rendered);
+        }
+        Assert.True(File.Exists(golden), $"missing golden file {golden}; run once with {UpdateVariable}=1 and review it");
+        Assert.Equal(File.ReadAllText(golden), rendered);
+    }
+
+    [Fact]
+    public void Rendering_carries_identity_numa_devices_and_the_empty_cdrom()
+    {
+        var slot = TestSlots.DemoSite.FindSlot("slot1")!;
+        var placement = TestSlots.Placement(slot);
+        var root = DomainXml.Render(slot, placement, TestSlots.Options("x-")).Root!;
+        Assert.Equal("x-slot1", root.Element("name")!.Value);
+        Assert.Equal(slot.Identity.Uuid.ToString(), root.Element("uuid")!.Value);
+        Assert.Equal((128L * 1024 * 1024).ToString(), root.Element("memory")!.Value);
+        Assert.Equal("1048576", root.Element("memoryBacking")!.Element("hugepages")!.Element("page")!.Attribute("size")!.Value);
+        Assert.Equal(slot.Template.Cpu.Cores.ToString(), root.Element("vcpu")!.Value);
+        var pins = root.Element("cputune")!.Elements("vcpupin").ToList();
+        Assert.Equal(slot.Template.Cpu.Cores, pins.Count);
+        Assert.Equal(placement.Cpus.Select(c => c.ToString()), pins.Select(p => p.Attribute("cpuset")!.Value));
+        var numa = root.Element("numatune")!.Element("memory")!;
+        Assert.Equal("strict", numa.Attribute("mode")!.Value);
+        Assert.Equal("0", numa.Attribute("nodeset")!.Value);
+
+        var devices = root.Element("devices")!;
+        var cdrom = devices.Elements("disk").Single();
+        Assert.Equal("cdrom", cdrom.Attribute("device")!.Value);
+        Assert.Null(cdrom.Element("source"));
+        Assert.Equal("sata", cdrom.Element("target")!.Attribute("bus")!.Value);
+        Assert.NotNull(cdrom.Element("readonly"));
+
+        var gpus = devices.Elements("hostdev").Select(h => DomainXml.ParsePciAddress(h.Element("source")!.Element("address"))).ToList();
+        Assert.Equal([placement.Devices["gpu0"], placement.Devices["gpu1"]], gpus.Select(g => g!.Value));
+        var vfs = devices.Elements("interface").Where(i => i.Attribute("type")!.Value == "hostdev").ToList();
+        Assert.Equal(2, vfs.Count);
+        Assert.Equal(slot.Identity.MacAddresses["hsn0"].ToString(), vfs[0].Element("mac")!.Attribute("address")!.Value);
+        Assert.Equal(placement.Devices["data0"], DomainXml.ParsePciAddress(vfs[1].Element("source")!.Element("address")));
+        var mgmt = devices.Elements("interface").Single(i => i.Attribute("type")!.Value == "network");
+        Assert.Equal(slot.Identity.MacAddresses["mgmt0"].ToString(), mgmt.Element("mac")!.Attribute("address")!.Value);
+        Assert.Equal("virtio", mgmt.Element("model")!.Attribute("type")!.Value);
+        Assert.NotNull(devices.Element("console"));
+
+        var system = root.Element("sysinfo")!.Element("system")!;
+        string Entry(string name) => system.Elements("entry").Single(e => e.Attribute("name")!.Value == name).Value;
+        Assert.Equal(slot.Identity.Uuid.ToString(), Entry("uuid"));
+        Assert.Equal($"ds=nocloud-net;s={slot.CloudInit!.MetadataUrl.AbsoluteUri};i={slot.CloudInit.InstanceId}", Entry("serial"));
+        Assert.Equal("sysinfo", root.Element("os")!.Element("smbios")!.Attribute("mode")!.Value);
+        Assert.Equal(["hd", "network"], root.Element("os")!.Elements("boot").Select(b => b.Attribute("dev")!.Value));
+
+        var metadata = DomainXml.ParseMetadata(root.Element("metadata")!.Elements().Single().ToString());
+        Assert.Equal(new SlotMetadata("slot1", TestSlots.DemoSite.Host.HostId, DomainXml.TemplateHash(slot, placement, TestSlots.Options("x-")), null), metadata);
+    }
+
+    [Fact]
+    public void NoCloud_serial_follows_cloud_inits_format()
+    {
+        Assert.Equal("ds=nocloud-net;s=http://10.0.0.1:8000/ci/;i=iid-1",
+            DomainXml.NoCloudSerial(new CloudInitDatasource(new Uri("http://10.0.0.1:8000/ci"), "iid-1")));
+        Assert.Equal("ds=nocloud;s=file:///seed/;i=a%3Bb",
+            DomainXml.NoCloudSerial(new CloudInitDatasource(new Uri("file:///seed/"), "a;b")));
+    }
+
+    [Fact]
+    public void Boot_override_changes_order_and_metadata_not_the_template_hash()
+    {
+        var slot = TestSlots.DemoSite.Slots[0];
+        var placement = TestSlots.Placement(slot);
+        var options = TestSlots.Options("x-");
+        var pxe = new BootOverride(BootSource.Pxe, BootOverrideEnabled.Once, BootMode.Uefi);
+        var root = DomainXml.Render(slot, placement, options, pxe).Root!;
+        Assert.Equal(["network", "hd"], root.Element("os")!.Elements("boot").Select(b => b.Attribute("dev")!.Value));
+        Assert.Equal(pxe, DomainXml.ParseMetadata(root.Element("metadata")!.Elements().Single().ToString())!.BootOverride);
+        Assert.Equal(["cdrom", "hd", "network"], DomainXml.BootOrder(pxe with { Target = BootSource.Cd }));
+        Assert.Equal(["hd", "network"], DomainXml.BootOrder(pxe with { Enabled = BootOverrideEnabled.Disabled }));
+
+        var other = slot with { Template = slot.Template with { Cpu = slot.Template.Cpu with { Cores = 8 } } };
+        Assert.NotEqual(DomainXml.TemplateHash(slot, placement, options), DomainXml.TemplateHash(other, placement with { Cpus = placement.Cpus.Take(8).ToList() }, options));
+    }
+
+    [Fact]
+    public void Cpu_sets_compress_and_parse()
+    {
+        Assert.Equal("0-3,8,10-11", DomainXml.CpuSet([3, 1, 2, 0, 8, 11, 10]));
+        Assert.Equal([0, 1, 3, 8], DomainXml.ParseCpuSet("0-3,^2,8"));
+        var slot = TestSlots.DemoSite.Slots[2];
+        var wide = new SlotPlacement(Enumerable.Range(64, 60).ToList(), TestSlots.Placement(slot).Devices);
+        var pins = DomainXml.Render(slot, wide, TestSlots.Options("x-")).Root!.Element("cputune")!.Elements("vcpupin");
+        Assert.All(pins, p => Assert.Equal("64-123", p.Attribute("cpuset")!.Value));
+    }
+
+    [Fact]
+    public void Every_demo_slot_defines_and_starts_on_the_test_driver_without_drift()
+    {
+        using var conn = LibvirtConnection.Open("test:///default");
+        var options = TestSlots.Options(TestSlots.UniquePrefix());
+        foreach (var template in TestSlots.DemoSite.Slots)
+        {
+            var slot = template with { Identity = template.Identity with { Uuid = Guid.NewGuid() } };
+            var expected = DomainXml.Render(slot, TestSlots.Placement(slot), options);
+            using var dom = conn.Define(expected.ToString());
+            try
+            {
+                dom.Create();
+                Assert.Equal(DomainRunState.Running, dom.GetState().State);
+                Assert.Empty(DomainDrift.Compare(expected, XDocument.Parse(dom.GetXmlDesc(inactive: true))));
+                dom.Destroy();
+            }
+            finally
+            {
+                dom.Undefine(removeNvram: false);
+            }
+        }
+    }
+
+    [Fact]
+    public void Drift_lists_each_changed_aspect()
+    {
+        var slot = TestSlots.DemoSite.Slots[1];
+        var placement = TestSlots.Placement(slot);
+        var expected = DomainXml.Render(slot, placement, TestSlots.Options("x-"));
+        var actual = new XDocument(expected);
+        var root = actual.Root!;
+        root.Element("vcpu")!.Value = "4";
+        root.Element("memory")!.Value = "1024";
+        root.Element("numatune")!.Element("memory")!.SetAttributeValue("nodeset", "1");
+        root.Element("cputune")!.Elements("vcpupin").First().SetAttributeValue("cpuset", "99");
+        root.Element("devices")!.Elements("hostdev").First().Remove();
+        var drift = DomainDrift.Compare(expected, actual);
+        Assert.Equal(["vcpus", "memory KiB", "numa memory", "vcpu pinning", "pci hostdevs"], drift.Select(d => d.Aspect));
+        Assert.Equal(new DriftItem("vcpus", "16", "4"), drift[0]);
+        Assert.Empty(DomainDrift.Compare(expected, new XDocument(expected)));
+    }
+}
