@@ -5,11 +5,14 @@ namespace OpenChami.VirtualBmc.Redfish.Payloads;
 /// <summary>A reference to another resource: <c>{"@odata.id": "/redfish/v1/..."}</c>.</summary>
 public sealed record ODataId([property: JsonPropertyName("@odata.id")] string Id);
 
-/// <summary>Status as every Redfish resource reports it.</summary>
-public sealed record Status(string State, string Health)
+/// <summary>Status as every Redfish resource reports it; Conditions say why a resource is not healthy.</summary>
+public sealed record Status(string State, string Health, IReadOnlyList<Condition>? Conditions = null)
 {
     public static readonly Status EnabledOk = new("Enabled", "OK");
 }
+
+/// <summary>A condition (Resource.Condition) as Base-registry message.</summary>
+public sealed record Condition(string MessageId, string Message, IReadOnlyList<string> MessageArgs, string Severity);
 
 /// <summary>A resource collection (Systems, Chassis, Managers, ...).</summary>
 public sealed record ResourceCollection(

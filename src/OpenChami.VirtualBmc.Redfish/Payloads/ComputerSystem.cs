@@ -7,15 +7,64 @@ public sealed record ComputerSystem(
     [property: JsonPropertyName("@odata.type")] string ODataType,
     string Id,
     string Name,
+    string Description,
     string SystemType,
     string Manufacturer,
     string Model,
     string SerialNumber,
     string UUID,
+    string BiosVersion,
+    string PowerState,
+    Boot Boot,
     ProcessorSummary ProcessorSummary,
     MemorySummary MemorySummary,
-    Status Status) : IRedfishResource;
+    SerialConsole SerialConsole,
+    Status Status,
+    ODataId EthernetInterfaces,
+    ODataId VirtualMedia,
+    IReadOnlyList<ODataId> PCIeDevices,
+    [property: JsonPropertyName("PCIeDevices@odata.count")] int PCIeDevicesCount,
+    ComputerSystemLinks Links,
+    ComputerSystemActions Actions,
+    [property: JsonPropertyName("Oem")] SystemOem? Oem) : IRedfishResource;
 
-public sealed record ProcessorSummary(int Count, int CoreCount, string Model);
+public sealed record Boot(
+    string BootSourceOverrideEnabled,
+    string BootSourceOverrideTarget,
+    string BootSourceOverrideMode,
+    [property: JsonPropertyName("BootSourceOverrideEnabled@Redfish.AllowableValues")] IReadOnlyList<string> EnabledAllowableValues,
+    [property: JsonPropertyName("BootSourceOverrideTarget@Redfish.AllowableValues")] IReadOnlyList<string> TargetAllowableValues,
+    [property: JsonPropertyName("BootSourceOverrideMode@Redfish.AllowableValues")] IReadOnlyList<string> ModeAllowableValues);
 
-public sealed record MemorySummary(double TotalSystemMemoryGiB);
+public sealed record ProcessorSummary(int Count, int CoreCount, int LogicalProcessorCount, string Model, Status Status);
+
+public sealed record MemorySummary(double TotalSystemMemoryGiB, Status Status);
+
+/// <summary>Serial console services; ports are numbers even when disabled (Magellan reads them as integers).</summary>
+public sealed record SerialConsole(int MaxConcurrentSessions, SerialConsoleProtocol IPMI, SerialConsoleProtocol SSH, SerialConsoleProtocol Telnet);
+
+public sealed record SerialConsoleProtocol(bool ServiceEnabled, int Port);
+
+public sealed record ComputerSystemLinks(IReadOnlyList<ODataId> Chassis, IReadOnlyList<ODataId> ManagedBy);
+
+public sealed record ComputerSystemActions(
+    [property: JsonPropertyName("#ComputerSystem.Reset")] ResetAction Reset);
+
+public sealed record ResetAction(
+    [property: JsonPropertyName("target")] string Target,
+    [property: JsonPropertyName("@Redfish.ActionInfo")] string ActionInfo,
+    [property: JsonPropertyName("ResetType@Redfish.AllowableValues")] IReadOnlyList<string> AllowableValues);
+
+/// <summary>The project's OEM extension of ComputerSystem: how the slot's binding validated on this host.</summary>
+public sealed record SystemOem([property: JsonPropertyName("OpenCHAMI")] SystemOemOpenChami OpenChami);
+
+public sealed record SystemOemOpenChami(
+    [property: JsonPropertyName("@odata.type")] string ODataType,
+    string NodeType,
+    string Slot,
+    string? Profile,
+    string? Image,
+    bool Usable,
+    IReadOnlyList<OemFinding> Findings);
+
+public sealed record OemFinding(string Code, string Severity, string? Device, string Message);

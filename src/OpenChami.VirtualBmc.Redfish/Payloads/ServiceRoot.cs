@@ -10,10 +10,26 @@ public sealed record ServiceRoot(
     string RedfishVersion,
     string UUID,
     string Vendor,
+    string Product,
+    ProtocolFeaturesSupported ProtocolFeaturesSupported,
     ODataId Systems,
-    ODataId? Chassis,
-    ODataId? Managers,
-    ServiceRootLinks Links,
-    ODataId SessionService) : IRedfishResource;
+    ODataId Chassis,
+    ODataId Managers,
+    ODataId SessionService,
+    ODataId AccountService,
+    ServiceRootLinks Links) : IRedfishResource;
 
 public sealed record ServiceRootLinks(ODataId Sessions);
+
+/// <summary>Which optional protocol features (query parameters) the service implements.</summary>
+public sealed record ProtocolFeaturesSupported(
+    ExpandQuery ExpandQuery,
+    bool FilterQuery,
+    bool SelectQuery,
+    bool OnlyMemberQuery,
+    bool ExcerptQuery,
+    TopSkipQuery TopSkipQuery);
+
+public sealed record ExpandQuery(bool ExpandAll, bool Levels, bool Links, bool NoLinks);
+
+public sealed record TopSkipQuery(bool Supported);

@@ -13,6 +13,16 @@ namespace OpenChami.VirtualBmc.Redfish.Serialization;
 [JsonSerializable(typeof(ComputerSystem))]
 [JsonSerializable(typeof(RedfishError))]
 [JsonSerializable(typeof(SessionService))]
+[JsonSerializable(typeof(Chassis))]
+[JsonSerializable(typeof(Manager))]
+[JsonSerializable(typeof(EthernetInterface))]
+[JsonSerializable(typeof(VirtualMedia))]
+[JsonSerializable(typeof(ActionInfo))]
+[JsonSerializable(typeof(PCIeDevice))]
+[JsonSerializable(typeof(PCIeFunction))]
+[JsonSerializable(typeof(AccountService))]
+[JsonSerializable(typeof(ManagerAccount))]
+[JsonSerializable(typeof(Role))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 public sealed partial class RedfishJsonContext : JsonSerializerContext
 {

@@ -48,12 +48,13 @@ public static class ServeCommand
         var site = loaded.Value!;
         try
         {
-            await using var app = RedfishServer.Build(site, logger);
+            await using var node = await NodeComposer.StartAsync(site, logger);
+            await using var app = RedfishServer.Build(node.State, logger);
             logger.Warning("serving plain HTTP: TLS and authentication are not implemented yet; use loopback addresses only");
-            foreach (var slot in site.Slots)
+            foreach (var slot in node.State.Slots)
             {
-                logger.Information("slot {Slot}: Redfish endpoint http://{Endpoint}/redfish/v1 (UUID {Uuid}, serial {Serial})",
-                    slot.Name, slot.Bmc.ToString(), slot.Identity.Uuid, slot.Identity.SerialNumber);
+                logger.Information("slot {Slot}: Redfish endpoint http://{Endpoint}/redfish/v1 (UUID {Uuid}, serial {Serial}){Unusable}",
+                    slot.Name, slot.Slot.Bmc.ToString(), slot.Slot.Identity.Uuid, slot.Slot.Identity.SerialNumber, slot.Health.Usable ? "" : " — NOT USABLE, see its Status");
             }
             await app.RunAsync();
             logger.Information("stopped");

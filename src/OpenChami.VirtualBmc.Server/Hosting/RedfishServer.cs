@@ -5,32 +5,46 @@ using Serilog;
 
 namespace OpenChami.VirtualBmc.Server.Hosting;
 
-/// <summary>Composes the ASP.NET Core application: one Kestrel listener per slot endpoint, Redfish routes, logging.</summary>
+/// <summary>Composes the ASP.NET Core application: one Kestrel listener per endpoint, Redfish routes, logging.</summary>
 public static class RedfishServer
 {
-    public static WebApplication Build(LoadedSite site, Serilog.ILogger logger)
+    public static WebApplication Build(NodeState node, Serilog.ILogger logger)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "openchami-vbmc" });
         builder.Host.UseSerilog(logger, dispose: false);
-        builder.Services.AddSingleton(site);
-        builder.Services.AddSingleton(new SlotDirectory(site.Slots));
+        builder.Services.AddSingleton(node);
         builder.WebHost.UseKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            foreach (var slot in site.Slots)
+            kestrel.Limits.MaxRequestBodySize = 64 * 1024;
+            foreach (var (address, port) in node.Endpoints)
             {
-                kestrel.Listen(slot.Bmc.Address, slot.Bmc.Port);
+                kestrel.Listen(address, port);
             }
         });
         var app = builder.Build();
         app.Use(InternalErrorAsRedfish);
-        app.Use(SelectSlot);
+        app.Use(SelectScope);
         app.UseRouting();
         app.Use(ProtocolMiddleware.Invoke);
-        ServiceRootResource.Map(app, site.Host);
-        SystemsResource.Map(app, site.NodeType);
-        SessionServiceResource.Map(app);
+        MapResources(app);
         return app;
+    }
+
+    /// <summary>Every resource of the service; each file registers its routes with their privileges.</summary>
+    public static void MapResources(IEndpointRouteBuilder app)
+    {
+        ServiceRootResource.Map(app);
+        MetadataResource.Map(app);
+        SystemsResource.Map(app);
+        EthernetInterfacesResource.Map(app);
+        VirtualMediaResource.Map(app);
+        PCIeResource.Map(app);
+        ChassisResource.Map(app);
+        ManagersResource.Map(app);
+        SessionServiceResource.Map(app);
+        AccountServiceResource.Map(app);
+        ValidationReportResource.Map(app);
     }
 
     /// <summary>A bug must still answer in Redfish form (and be logged), never an empty 500 or a stack trace.</summary>
@@ -49,16 +63,15 @@ public static class RedfishServer
         }
     }
 
-    /// <summary>Every request belongs to the slot whose endpoint it arrived on.</summary>
-    private static Task SelectSlot(HttpContext context, Func<Task> next)
+    /// <summary>Every request belongs to the scope (slot, or the whole host) of the endpoint it arrived on.</summary>
+    private static Task SelectScope(HttpContext context, Func<Task> next)
     {
-        var directory = context.RequestServices.GetRequiredService<SlotDirectory>();
-        var slot = directory.Find(context.Connection.LocalIpAddress, context.Connection.LocalPort);
-        if (slot is null)
+        var scope = context.RequestServices.GetRequiredService<NodeState>().ScopeFor(context.Connection.LocalIpAddress, context.Connection.LocalPort);
+        if (scope is null)
         {
             return RedfishResponses.WriteErrorAsync(context, BaseMessages.ServiceTemporarilyUnavailable("30"));
         }
-        context.Features.Set(new ServedSlot(slot));
+        context.Features.Set(scope);
         return next();
     }
 }

@@ -1,9 +1,7 @@
-using Microsoft.AspNetCore.Http.Features;
 using OpenChami.VirtualBmc.Redfish.Payloads;
 using OpenChami.VirtualBmc.Redfish.Serialization;
 using OpenChami.VirtualBmc.Server.Hosting;
 using OpenChami.VirtualBmc.Server.Protocol;
-using OpenChami.VirtualBmc.Slots.Catalog;
 using OpenChami.VirtualBmc.Slots.Identity;
 
 namespace OpenChami.VirtualBmc.Server.Resources;
@@ -13,28 +11,34 @@ public static class ServiceRootResource
 {
     public const string RedfishVersion = "1.20.0";
 
-    public static ServiceRoot Build(HostConfig host, Slot slot) => new(
-        "/redfish/v1",
+    /// <summary>What ProtocolMiddleware and RedfishResponses implement; change both together.</summary>
+    public static readonly ProtocolFeaturesSupported Features = new(
+        new ExpandQuery(false, false, false, false), FilterQuery: false, SelectQuery: true, OnlyMemberQuery: true, ExcerptQuery: false,
+        new TopSkipQuery(true));
+
+    public static ServiceRoot Build(NodeState node, EndpointScope scope) => new(
+        Paths.Root,
         "#ServiceRoot.v1_17_0.ServiceRoot",
         "RootService",
         "OpenCHAMI Virtual BMC",
         RedfishVersion,
-        ServiceUuid(host, slot).ToString(),
+        ServiceUuid(node, scope).ToString(),
         "OpenCHAMI",
-        new ODataId("/redfish/v1/Systems"),
-        null,
-        null,
-        new ServiceRootLinks(new ODataId(SessionServiceResource.SessionsPath)),
-        new ODataId(SessionServiceResource.Path));
+        $"OpenCHAMI Virtual BMC {Cli.Cli.VersionText}",
+        Features,
+        new ODataId(Paths.Systems),
+        new ODataId(Paths.Chassis),
+        new ODataId(Paths.Managers),
+        new ODataId(SessionServiceResource.Path),
+        new ODataId(Paths.AccountService),
+        new ServiceRootLinks(new ODataId(SessionServiceResource.SessionsPath)));
 
-    /// <summary>The service's own UUID: stable per endpoint, distinct from the system's.</summary>
-    public static Guid ServiceUuid(HostConfig host, Slot slot) => IdentityDeriver.NameBasedUuid($"{host.HostId}/{slot.Name}/service");
+    /// <summary>The service's own UUID: stable per endpoint, distinct from the system's; the Manager's ServiceEntryPointUUID.</summary>
+    public static Guid ServiceUuid(NodeState node, EndpointScope scope) =>
+        IdentityDeriver.NameBasedUuid(scope.IsHostEndpoint ? $"{node.Site.Host.HostId}/host-service" : $"{node.Site.Host.HostId}/{scope.Slots[0].Name}/service");
 
-    public static void Map(IEndpointRouteBuilder app, HostConfig host)
-    {
-        RequestDelegate handler = context =>
-            RedfishResponses.WriteAsync(context, Build(host, context.Features.GetRequiredFeature<ServedSlot>().Slot), RedfishJsonContext.Wire.ServiceRoot);
+    public static void Map(IEndpointRouteBuilder app) =>
         // Routing ignores a trailing slash, so this one route answers both /redfish/v1 and /redfish/v1/ with 200.
-        app.MapRedfishGet("/redfish/v1", "ServiceRoot", handler);
-    }
+        app.MapRedfishGet(Paths.Root, "ServiceRoot", context =>
+            RedfishResponses.WriteAsync(context, Build(RequestScope.Node(context), RequestScope.Of(context)), RedfishJsonContext.Wire.ServiceRoot));
 }

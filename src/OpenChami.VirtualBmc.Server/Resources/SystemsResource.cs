@@ -1,47 +1,253 @@
-using Microsoft.AspNetCore.Http.Features;
+using System.Text.Json;
 using OpenChami.VirtualBmc.Redfish;
 using OpenChami.VirtualBmc.Redfish.Payloads;
 using OpenChami.VirtualBmc.Redfish.Serialization;
 using OpenChami.VirtualBmc.Server.Hosting;
 using OpenChami.VirtualBmc.Server.Protocol;
 using OpenChami.VirtualBmc.Slots.Catalog;
+using OpenChami.VirtualBmc.Slots.Runtime;
 
 namespace OpenChami.VirtualBmc.Server.Resources;
 
-/// <summary>/redfish/v1/Systems and the one ComputerSystem of this endpoint (Id = the slot name).</summary>
+/// <summary>/redfish/v1/Systems, the ComputerSystem of each slot (Id = slot name), its Reset action and Boot PATCH.</summary>
 public static class SystemsResource
 {
-    public static ResourceCollection Collection(Slot slot) =>
-        ResourceCollection.Of("/redfish/v1/Systems", "#ComputerSystemCollection.ComputerSystemCollection", "Computer System Collection",
-            [$"/redfish/v1/Systems/{slot.Name}"]);
+    public static readonly IReadOnlyList<string> ResetTypes = Enum.GetNames<ResetType>();
+    public static readonly IReadOnlyList<string> OverrideEnabledValues = Enum.GetNames<BootOverrideEnabled>();
 
-    public static ComputerSystem System(NodeType nodeType, Slot slot) => new(
-        $"/redfish/v1/Systems/{slot.Name}",
-        "#ComputerSystem.v1_22_0.ComputerSystem",
-        slot.Name,
-        $"{nodeType.Name} {slot.Name}",
-        slot.Host.SystemType.ToString(),
-        "OpenCHAMI",
-        slot.Template.Profile ?? nodeType.Name,
-        slot.Identity.SerialNumber,
-        slot.Identity.Uuid.ToString(),
-        new ProcessorSummary(1, slot.Template.Cpu.Cores, "QEMU Virtual CPU"),
-        new MemorySummary(slot.Template.Memory.SizeGiB),
-        Status.EnabledOk);
+    public static ResourceCollection Collection(EndpointScope scope) =>
+        ResourceCollection.Of(Paths.Systems, "#ComputerSystemCollection.ComputerSystemCollection", "Computer System Collection",
+            scope.Slots.Select(s => Paths.System(s.Name)));
 
-    public static void Map(IEndpointRouteBuilder app, NodeType nodeType)
+    public static ComputerSystem Build(NodeType nodeType, SlotContext slot, BootOverride boot)
     {
-        app.MapRedfishGet("/redfish/v1/Systems", "ComputerSystemCollection", context =>
-            RedfishResponses.WriteAsync(context, Collection(Served(context)), RedfishJsonContext.Wire.ResourceCollection));
-        app.MapRedfishGet("/redfish/v1/Systems/{id}", "ComputerSystem", context =>
-        {
-            var slot = Served(context);
-            var id = (string)context.Request.RouteValues["id"]!;
-            return id == slot.Name
-                ? RedfishResponses.WriteAsync(context, System(nodeType, slot), RedfishJsonContext.Wire.ComputerSystem)
-                : RedfishResponses.WriteErrorAsync(context, BaseMessages.ResourceNotFound("ComputerSystem", id));
-        });
+        var s = slot.Slot;
+        var id = s.Name;
+        var firmware = s.Template.Firmware;
+        return new ComputerSystem(
+            Paths.System(id),
+            "#ComputerSystem.v1_22_0.ComputerSystem",
+            id,
+            $"{nodeType.Name} {id}",
+            $"VM slot {id} of node type {nodeType.Name}" + (s.Template.Profile is { } p ? $" (profile {p})" : ""),
+            s.Host.SystemType.ToString(),
+            "OpenCHAMI",
+            s.Template.Profile ?? nodeType.Name,
+            s.Identity.SerialNumber,
+            s.Identity.Uuid.ToString(),
+            $"vBMC {Cli.Cli.VersionText} {(firmware == Firmware.Uefi ? "UEFI" : "BIOS")}",
+            slot.PowerState.ToString(),
+            new Boot(
+                boot.Enabled.ToString(),
+                boot.Target.ToString(),
+                boot.Mode == BootMode.Uefi ? "UEFI" : "Legacy",
+                OverrideEnabledValues,
+                AllowedTargets(firmware),
+                [firmware == Firmware.Uefi ? "UEFI" : "Legacy"]),
+            new ProcessorSummary(1, s.Template.Cpu.Cores, s.Template.Cpu.Cores, "QEMU Virtual CPU", Status.EnabledOk),
+            new MemorySummary(s.Template.Memory.SizeGiB, Status.EnabledOk),
+            new SerialConsole(0, new SerialConsoleProtocol(false, 623), new SerialConsoleProtocol(false, 22), new SerialConsoleProtocol(false, 23)),
+            StatusOf(slot),
+            new ODataId(Paths.SystemNics(id)),
+            new ODataId(Paths.SystemMedia(id)),
+            slot.Devices.Select(d => new ODataId(Paths.PCIeDevice(id, d.Binding.Name))).ToList(),
+            slot.Devices.Count,
+            new ComputerSystemLinks([new ODataId(Paths.ChassisMember(id))], [new ODataId(Paths.Manager)]),
+            new ComputerSystemActions(new ResetAction(Paths.Reset(id), Paths.ResetActionInfo(id), ResetTypes)),
+            new SystemOem(new SystemOemOpenChami(
+                "#OpenCHAMIComputerSystem.v1_0_0.OpenCHAMIComputerSystem",
+                nodeType.Name,
+                id,
+                s.Template.Profile,
+                s.Image,
+                slot.Health.Usable,
+                slot.Health.Findings.Select(f => new OemFinding(f.Code, f.Severity, f.Device, f.Message)).ToList())));
     }
 
-    private static Slot Served(HttpContext context) => context.Features.GetRequiredFeature<ServedSlot>().Slot;
+    public static IReadOnlyList<string> AllowedTargets(Firmware firmware) =>
+        firmware == Firmware.Uefi ? ["None", "Pxe", "Hdd", "Cd", "UefiHttp"] : ["None", "Pxe", "Hdd", "Cd"];
+
+    /// <summary>A slot that failed validation is present but UnavailableOffline/Critical, each finding a Condition.</summary>
+    public static Status StatusOf(SlotContext slot) => slot.Health.Usable
+        ? (slot.Health.Findings.Count == 0 ? Status.EnabledOk : new Status("Enabled", "Warning", Conditions(slot)))
+        : new Status("UnavailableOffline", "Critical", Conditions(slot));
+
+    private static List<Condition> Conditions(SlotContext slot) =>
+        slot.Health.Findings.Select(f => new Condition(
+            ValidationFindingMessageId,
+            $"Host validation check {f.Code} failed for {(f.Device is null ? "the slot" : "device " + f.Device)}: {f.Message}",
+            [f.Code, f.Device ?? "", f.Message],
+            f.Severity == "Error" ? "Critical" : "Warning")).ToList();
+
+    /// <summary>The project's OEM message for a validation finding (args: code, device, detail); see docs/redfish.md.</summary>
+    public const string ValidationFindingMessageId = "OpenCHAMIVbmc.1.0.SlotValidationFinding";
+
+    public static ActionInfo ResetActionInfo(string id) => new(
+        Paths.ResetActionInfo(id), "#ActionInfo.v1_4_0.ActionInfo", "ResetActionInfo", "Reset Action Info",
+        [new ActionParameter("ResetType", true, "String", ResetTypes)]);
+
+    public static async Task<(ComputerSystem Payload, byte[] Bytes)> CurrentAsync(HttpContext context, SlotContext slot)
+    {
+        var boot = slot.Runtime is { } runtime
+            ? await runtime.GetBootOverrideAsync(context.RequestAborted)
+            : BootOverride.Default(slot.Slot.Template.Firmware == Firmware.Uefi ? BootMode.Uefi : BootMode.Legacy);
+        var payload = Build(RequestScope.Node(context).Site.NodeType, slot, boot);
+        return (payload, JsonSerializer.SerializeToUtf8Bytes(payload, RedfishJsonContext.Wire.ComputerSystem));
+    }
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapRedfishGet(Paths.Systems, "ComputerSystemCollection", context =>
+            RedfishResponses.WriteAsync(context, Collection(RequestScope.Of(context)), RedfishJsonContext.Wire.ResourceCollection));
+        app.MapRedfishGet("/redfish/v1/Systems/{id}", "ComputerSystem", GetSystemAsync);
+        app.MapRedfishPatch("/redfish/v1/Systems/{id}", "ComputerSystem", PatchSystemAsync);
+        app.MapRedfishGet("/redfish/v1/Systems/{id}/ResetActionInfo", "ActionInfo", async context =>
+        {
+            if (await RequestScope.SlotAsync(context, "ActionInfo") is { } slot)
+            {
+                await RedfishResponses.WriteAsync(context, ResetActionInfo(slot.Name), RedfishJsonContext.Wire.ActionInfo);
+            }
+        });
+        app.MapRedfishPost("/redfish/v1/Systems/{id}/Actions/ComputerSystem.Reset", "ComputerSystem", ResetAsync);
+    }
+
+    private static async Task GetSystemAsync(HttpContext context)
+    {
+        if (await RequestScope.SlotAsync(context, "ComputerSystem") is not { } slot)
+        {
+            return;
+        }
+        try
+        {
+            var (payload, _) = await CurrentAsync(context, slot);
+            await RedfishResponses.WriteAsync(context, payload, RedfishJsonContext.Wire.ComputerSystem);
+        }
+        catch (SlotRuntimeException e)
+        {
+            await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.ToMessage(e, slot, "ComputerSystem"));
+        }
+    }
+
+    private static readonly IReadOnlyList<BodyProperty> SystemProperties =
+    [
+        new("Boot", JsonValueKind.Object),
+        .. new[]
+        {
+            "Id", "Name", "Description", "SystemType", "Manufacturer", "Model", "SerialNumber", "UUID", "BiosVersion", "PowerState",
+            "ProcessorSummary", "MemorySummary", "SerialConsole", "Status", "EthernetInterfaces", "VirtualMedia", "PCIeDevices",
+            "Links", "Actions", "Oem",
+        }.Select(name => new BodyProperty(name, JsonValueKind.Undefined, Writable: false)),
+    ];
+
+    private static async Task PatchSystemAsync(HttpContext context)
+    {
+        if (await RequestScope.SlotAsync(context, "ComputerSystem") is not { } slot)
+        {
+            return;
+        }
+        var (document, error) = await JsonBody.ReadAsync(context.Request);
+        if (error is not null)
+        {
+            await RedfishResponses.WriteErrorAsync(context, error);
+            return;
+        }
+        using (document)
+        {
+            var body = document!.RootElement;
+            var firmware = slot.Slot.Template.Firmware;
+            var bootProperties = new List<BodyProperty>
+            {
+                new("BootSourceOverrideTarget", JsonValueKind.String, AllowedValues: AllowedTargets(firmware)),
+                new("BootSourceOverrideEnabled", JsonValueKind.String, AllowedValues: OverrideEnabledValues),
+                new("BootSourceOverrideMode", JsonValueKind.String, AllowedValues: [firmware == Firmware.Uefi ? "UEFI" : "Legacy"]),
+            };
+            var problems = JsonBody.CheckPatch(body, SystemProperties);
+            if (body.TryGetProperty("Boot", out var boot) && boot.ValueKind == JsonValueKind.Object)
+            {
+                problems.AddRange(JsonBody.CheckPatch(boot, bootProperties, "Boot/"));
+            }
+            if (problems.Count > 0)
+            {
+                await RedfishResponses.WriteErrorAsync(context, problems);
+                return;
+            }
+            if (slot.Runtime is not { } runtime)
+            {
+                await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.SlotUnusable(slot));
+                return;
+            }
+            try
+            {
+                var (_, before) = await CurrentAsync(context, slot);
+                if (!RedfishResponses.IfMatchHolds(context.Request, RedfishResponses.ETagOf(before)))
+                {
+                    await RedfishResponses.WriteErrorAsync(context, BaseMessages.PreconditionFailed());
+                    return;
+                }
+                var current = await runtime.GetBootOverrideAsync(context.RequestAborted);
+                var wanted = current with
+                {
+                    Target = boot.TryGetProperty("BootSourceOverrideTarget", out var t) ? Enum.Parse<BootSource>(t.GetString()!) : current.Target,
+                    Enabled = boot.TryGetProperty("BootSourceOverrideEnabled", out var e) ? Enum.Parse<BootOverrideEnabled>(e.GetString()!) : current.Enabled,
+                };
+                await runtime.SetBootOverrideAsync(wanted, context.RequestAborted);
+                var (after, _) = await CurrentAsync(context, slot);
+                await RedfishResponses.WriteAsync(context, after, RedfishJsonContext.Wire.ComputerSystem);
+            }
+            catch (SlotRuntimeException e)
+            {
+                await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.ToMessage(e, slot, "ComputerSystem"));
+            }
+        }
+    }
+
+    private static readonly IReadOnlyList<BodyProperty> ResetParameters = [new("ResetType", JsonValueKind.String, AllowedValues: ResetTypes, Required: true)];
+
+    private static async Task ResetAsync(HttpContext context)
+    {
+        if (await RequestScope.SlotAsync(context, "ComputerSystem") is not { } slot)
+        {
+            return;
+        }
+        var (document, error) = await JsonBody.ReadAsync(context.Request);
+        if (error is not null)
+        {
+            await RedfishResponses.WriteErrorAsync(context, error);
+            return;
+        }
+        using (document)
+        {
+            var problems = JsonBody.CheckAction(document!.RootElement, "ComputerSystem.Reset", ResetParameters);
+            if (problems.Count > 0)
+            {
+                await RedfishResponses.WriteErrorAsync(context, problems);
+                return;
+            }
+            if (slot.Runtime is not { } runtime)
+            {
+                await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.SlotUnusable(slot));
+                return;
+            }
+            var type = Enum.Parse<ResetType>(document.RootElement.GetProperty("ResetType").GetString()!);
+            try
+            {
+                if (context.Request.Headers.IfMatch.Count > 0)
+                {
+                    var (_, current) = await CurrentAsync(context, slot);
+                    if (!RedfishResponses.IfMatchHolds(context.Request, RedfishResponses.ETagOf(current)))
+                    {
+                        await RedfishResponses.WriteErrorAsync(context, BaseMessages.PreconditionFailed());
+                        return;
+                    }
+                }
+                await runtime.ResetAsync(type, context.RequestAborted);
+                context.Response.StatusCode = StatusCodes.Status204NoContent;
+                context.Response.Headers["OData-Version"] = "4.0";
+            }
+            catch (SlotRuntimeException e)
+            {
+                await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.ToMessage(e, slot, "ComputerSystem.Reset"));
+            }
+        }
+    }
 }

@@ -8,10 +8,13 @@ public sealed record HostConfig(
     string NodeTypePath,
     string SysfsRoot,
     string LibvirtUri,
+    string LibvirtDomainType,
+    string DomainPrefix,
     bool AllowManagedDetach,
     Uri? MetadataUrl,
     string? ImageCatalog,
     string? AccountsFile,
+    BmcEndpoint? HostEndpoint,
     IReadOnlyList<HostSlot> Slots,
     SourceLocation Where);
 

@@ -14,10 +14,13 @@ internal static class HostConfigReader
             root.String("nodeType")!,
             root.String("sysfsRoot") ?? "/",
             root["libvirt"].String("uri") ?? "qemu:///system",
+            root["libvirt"].String("domainType") ?? "kvm",
+            root["libvirt"].String("domainPrefix") ?? "vbmc-",
             root["binding"].Bool("allowManagedDetach") ?? false,
             metadata is null ? null : new Uri(metadata),
             root["images"].String("catalog"),
             root.String("accountsFile"),
+            root.Has("hostEndpoint") ? new BmcEndpoint(ParseIp(root["hostEndpoint"]["address"], problems), root["hostEndpoint"].Int("port") ?? 443, root["hostEndpoint"].Where) : null,
             root["slots"].Items().Select(s => ReadSlot(s, problems)).ToList(),
             root.Where);
     }

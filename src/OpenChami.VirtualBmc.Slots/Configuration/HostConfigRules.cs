@@ -50,6 +50,11 @@ internal sealed class HostConfigRules : AbstractValidator<HostConfig>
                 }
             }
         }
+        if (host.HostEndpoint is { } hostEndpoint && host.Slots.FirstOrDefault(e => e.Bmc.ToString() == hostEndpoint.ToString()) is { } clash)
+        {
+            context.Fail(hostEndpoint.Where, ProblemCodes.EndpointConflict,
+                $"the host endpoint {hostEndpoint} is also slot '{clash.Name}'s BMC endpoint; give it an address or port of its own");
+        }
         foreach (var group in host.Slots.Where(e => !e.Bmc.Address.Equals(IPAddress.None)).GroupBy(e => e.Bmc.ToString()).Where(g => g.Count() > 1))
         {
             foreach (var entry in group.Skip(1))

@@ -1,0 +1,40 @@
+using System.Text.Json.Serialization;
+
+namespace OpenChami.VirtualBmc.Redfish.Payloads;
+
+public sealed record AccountService(
+    [property: JsonPropertyName("@odata.id")] string ODataId,
+    [property: JsonPropertyName("@odata.type")] string ODataType,
+    string Id,
+    string Name,
+    bool ServiceEnabled,
+    int AuthFailureLoggingThreshold,
+    int AccountLockoutThreshold,
+    int AccountLockoutDuration,
+    int AccountLockoutCounterResetAfter,
+    int MinPasswordLength,
+    Status Status,
+    ODataId Accounts,
+    ODataId Roles) : IRedfishResource;
+
+public sealed record ManagerAccount(
+    [property: JsonPropertyName("@odata.id")] string ODataId,
+    [property: JsonPropertyName("@odata.type")] string ODataType,
+    string Id,
+    string Name,
+    string UserName,
+    string RoleId,
+    bool Enabled,
+    bool Locked,
+    ManagerAccountLinks Links) : IRedfishResource;
+
+public sealed record ManagerAccountLinks(ODataId Role);
+
+public sealed record Role(
+    [property: JsonPropertyName("@odata.id")] string ODataId,
+    [property: JsonPropertyName("@odata.type")] string ODataType,
+    string Id,
+    string Name,
+    string RoleId,
+    bool IsPredefined,
+    IReadOnlyList<string> AssignedPrivileges) : IRedfishResource;

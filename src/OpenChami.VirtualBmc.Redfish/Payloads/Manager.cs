@@ -1,0 +1,21 @@
+using System.Text.Json.Serialization;
+
+namespace OpenChami.VirtualBmc.Redfish.Payloads;
+
+public sealed record Manager(
+    [property: JsonPropertyName("@odata.id")] string ODataId,
+    [property: JsonPropertyName("@odata.type")] string ODataType,
+    string Id,
+    string Name,
+    string ManagerType,
+    string UUID,
+    string ServiceEntryPointUUID,
+    string Model,
+    string FirmwareVersion,
+    string PowerState,
+    Status Status,
+    ODataId EthernetInterfaces,
+    ODataId VirtualMedia,
+    ManagerLinks Links) : IRedfishResource;
+
+public sealed record ManagerLinks(IReadOnlyList<ODataId> ManagerForServers, IReadOnlyList<ODataId> ManagerForChassis);

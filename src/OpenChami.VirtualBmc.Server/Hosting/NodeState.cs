@@ -1,0 +1,79 @@
+using System.Net;
+using OpenChami.VirtualBmc.Slots;
+using OpenChami.VirtualBmc.Slots.Catalog;
+using OpenChami.VirtualBmc.Slots.Runtime;
+
+namespace OpenChami.VirtualBmc.Server.Hosting;
+
+/// <summary>How a slot came out of host validation: usable or not, and every finding, as the Redfish layer shows them.</summary>
+public sealed record SlotHealth(bool Usable, IReadOnlyList<SlotFindingView> Findings)
+{
+    public static readonly SlotHealth Unchecked = new(true, []);
+}
+
+public sealed record SlotFindingView(string Code, string Severity, string? Device, string Message);
+
+/// <summary>A device of the slot with the host function it resolved to (null when it could not be resolved).</summary>
+public sealed record BoundDevice(DeviceBinding Binding, PciAddress? HostAddress, string? VendorId, string? DeviceId);
+
+/// <summary>Everything the Redfish layer knows of one slot.</summary>
+public sealed class SlotContext(Slot slot, ISlotRuntime? runtime, SlotHealth health, IReadOnlyList<BoundDevice> devices)
+{
+    public Slot Slot { get; } = slot;
+
+    /// <summary>The VM; null for a slot that failed validation (it gets no domain).</summary>
+    public ISlotRuntime? Runtime { get; } = runtime;
+
+    public SlotHealth Health { get; } = health;
+
+    public IReadOnlyList<BoundDevice> Devices { get; } = devices;
+
+    public string Name => Slot.Name;
+
+    public PowerState PowerState => Runtime?.PowerState ?? PowerState.Off;
+}
+
+/// <summary>The slots one listener serves: a slot endpoint serves its slot; the optional host endpoint serves all.</summary>
+public sealed record EndpointScope(IReadOnlyList<SlotContext> Slots, bool IsHostEndpoint)
+{
+    public SlotContext? Find(string id) => Slots.FirstOrDefault(s => s.Name == id);
+}
+
+/// <summary>The node as served: configuration, per-slot state, and which scope each listener answers for.</summary>
+public sealed class NodeState
+{
+    private readonly Dictionary<(IPAddress, int), EndpointScope> _scopes = [];
+
+    public NodeState(LoadedSite site, IReadOnlyList<SlotContext> slots, BmcEndpoint? hostEndpoint)
+    {
+        Site = site;
+        Slots = slots;
+        foreach (var slot in slots)
+        {
+            _scopes[(slot.Slot.Bmc.Address, slot.Slot.Bmc.Port)] = new EndpointScope([slot], IsHostEndpoint: false);
+        }
+        if (hostEndpoint is not null)
+        {
+            _scopes[(hostEndpoint.Address, hostEndpoint.Port)] = new EndpointScope(slots, IsHostEndpoint: true);
+        }
+    }
+
+    public LoadedSite Site { get; }
+
+    public IReadOnlyList<SlotContext> Slots { get; }
+
+    public IEnumerable<(IPAddress Address, int Port)> Endpoints => _scopes.Keys;
+
+    public EndpointScope? ScopeFor(IPAddress? localAddress, int localPort)
+    {
+        if (localAddress is null)
+        {
+            return null;
+        }
+        if (localAddress.IsIPv4MappedToIPv6)
+        {
+            localAddress = localAddress.MapToIPv4();
+        }
+        return _scopes.GetValueOrDefault((localAddress, localPort));
+    }
+}

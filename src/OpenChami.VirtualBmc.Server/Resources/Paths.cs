@@ -1,0 +1,36 @@
+namespace OpenChami.VirtualBmc.Server.Resources;
+
+/// <summary>Every URI the service serves, in one place so links and routes cannot disagree.</summary>
+public static class Paths
+{
+    public const string Root = "/redfish/v1";
+    public const string Systems = "/redfish/v1/Systems";
+    public const string Chassis = "/redfish/v1/Chassis";
+    public const string Managers = "/redfish/v1/Managers";
+    public const string AccountService = "/redfish/v1/AccountService";
+    public const string Accounts = "/redfish/v1/AccountService/Accounts";
+    public const string Roles = "/redfish/v1/AccountService/Roles";
+    public const string Metadata = "/redfish/v1/$metadata";
+    public const string OData = "/redfish/v1/odata";
+    public const string ValidationReport = "/redfish/v1/Oem/OpenCHAMI/ValidationReport";
+
+    /// <summary>The one Manager of a slot endpoint (and of the host endpoint).</summary>
+    public const string ManagerId = "BMC";
+
+    public static string System(string id) => $"{Systems}/{id}";
+    public static string Reset(string id) => $"{Systems}/{id}/Actions/ComputerSystem.Reset";
+    public static string ResetActionInfo(string id) => $"{Systems}/{id}/ResetActionInfo";
+    public static string SystemNics(string id) => $"{Systems}/{id}/EthernetInterfaces";
+    public static string SystemNic(string id, string nic) => $"{Systems}/{id}/EthernetInterfaces/{nic}";
+    public static string SystemMedia(string id) => $"{Systems}/{id}/VirtualMedia";
+    public static string PCIeDevice(string id, string device) => $"{Systems}/{id}/PCIeDevices/{device}";
+    public static string PCIeFunctions(string id, string device) => $"{Systems}/{id}/PCIeDevices/{device}/PCIeFunctions";
+    public static string PCIeFunction(string id, string device) => $"{Systems}/{id}/PCIeDevices/{device}/PCIeFunctions/0";
+    public static string ChassisMember(string id) => $"{Chassis}/{id}";
+    public static string Manager => $"{Managers}/{ManagerId}";
+    public static string ManagerNics => $"{Manager}/EthernetInterfaces";
+    public static string ManagerNic => $"{Manager}/EthernetInterfaces/bmc0";
+    public static string ManagerMedia => $"{Manager}/VirtualMedia";
+    public static string Account(string user) => $"{Accounts}/{user}";
+    public static string Role(string role) => $"{Roles}/{role}";
+}
