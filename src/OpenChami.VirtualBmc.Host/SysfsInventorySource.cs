@@ -29,10 +29,11 @@ public sealed class SysfsInventorySource : IHostInventorySource
         var slots = ReadPciSlots();
         var groups = ReadIommuGroups();
 
+        var members = groups.ToDictionary(g => g.Number, g => g.Members);
         var functions = new List<PciFunction>(devices.Count);
         foreach (var (address, dir) in devices)
         {
-            functions.Add(ReadFunction(address, dir, devices, slots,
+            functions.Add(ReadFunction(address, dir, devices, slots, members,
                 netDevs.GetValueOrDefault(address) ?? [],
                 rdma.GetValueOrDefault(address) ?? []));
         }
@@ -63,12 +64,14 @@ public sealed class SysfsInventorySource : IHostInventorySource
         string dir,
         IReadOnlyDictionary<PciAddress, string> devices,
         IReadOnlyList<PciSlotInfo> slots,
+        IReadOnlyDictionary<int, IReadOnlyList<PciAddress>> groupMembers,
         IReadOnlyList<NetDevice> netDevs,
         IReadOnlyList<string> rdma)
     {
         var numa = ReadInt(Path.Combine(dir, "numa_node"));
         var driverOverride = ReadText(Path.Combine(dir, "driver_override"));
         PciAddress? parent = PciAddress.TryParse(Path.GetFileName(Path.GetDirectoryName(dir)), out var p) ? p : null;
+        int? group = LinkName(Path.Combine(dir, "iommu_group")) is { } g && int.TryParse(g, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
         return new PciFunction(
             address,
             ReadHex(Path.Combine(dir, "vendor")) ?? 0,
@@ -77,7 +80,8 @@ public sealed class SysfsInventorySource : IHostInventorySource
             ReadHex(Path.Combine(dir, "subsystem_vendor")),
             ReadHex(Path.Combine(dir, "subsystem_device")),
             numa is null or < 0 ? null : numa,
-            LinkName(Path.Combine(dir, "iommu_group")) is { } g && int.TryParse(g, NumberStyles.None, CultureInfo.InvariantCulture, out var group) ? group : null,
+            group,
+            group is { } number ? groupMembers.GetValueOrDefault(number) ?? [] : [],
             LinkName(Path.Combine(dir, "driver")),
             driverOverride is null or "(null)" or "" ? null : driverOverride,
             parent,

@@ -90,6 +90,8 @@ public sealed class SysfsInventorySourceTests : IDisposable
         var shared = inv.FindIommuGroup(42)!;
         Assert.Equal([PciAddress.Parse("0000:b9:00.0"), PciAddress.Parse("0000:ba:00.0")], shared.Members);
         Assert.Equal(42, Fn(inv, "0000:ba:00.0").IommuGroup);
+        Assert.Equal(shared.Members, Fn(inv, "0000:ba:00.0").IommuGroupMembers);
+        Assert.Equal([PciAddress.Parse("0000:18:00.0")], Fn(inv, "0000:18:00.0").IommuGroupMembers);
         Assert.Equal(53, Fn(inv, "0000:bc:00.7").IommuGroup);
         Assert.Equal(54, Fn(inv, "0000:bc:01.0").IommuGroup);
         Assert.All(inv.IommuGroups, g => Assert.All(g.Members, m => Assert.Equal(g.Number, Fn(inv, m.ToString()).IommuGroup)));
@@ -194,6 +196,7 @@ public sealed class SysfsInventorySourceTests : IDisposable
         Assert.False(inv.IommuEnabled);
         Assert.Empty(inv.IommuGroups);
         Assert.All(inv.Functions, f => Assert.Null(f.IommuGroup));
+        Assert.All(inv.Functions, f => Assert.Empty(f.IommuGroupMembers));
         Assert.Equal(46, inv.Functions.Count);
     }
 

@@ -2,7 +2,7 @@ namespace OpenChami.VirtualBmc.Slots.Inventory;
 
 /// <summary>
 /// One PCI function as the host sees it. Anything sysfs may leave out is nullable: a missing <c>driver</c> link
-/// means unbound, a missing <c>iommu_group</c> link means no IOMMU, <c>numa_node</c> -1 means unknown (null, never 0).
+/// means unbound, a missing <c>iommu_group</c> link means no IOMMU (no group, no members), <c>numa_node</c> -1 means unknown (null, never 0).
 /// </summary>
 public sealed record PciFunction(
     PciAddress Address,
@@ -13,6 +13,7 @@ public sealed record PciFunction(
     int? SubsystemDeviceId,
     int? NumaNode,
     int? IommuGroup,
+    IReadOnlyList<PciAddress> IommuGroupMembers,
     string? Driver,
     string? DriverOverride,
     PciAddress? ParentBridge,

@@ -109,6 +109,13 @@ public static class BindingValidator
         {
             if (nodeType.PhysicalLabels.TryGetValue(label, out var mapped))
             {
+                if (selector.PciAddress is { } same && same == mapped && inventory.FindByAddress(same) is null)
+                {
+                    // Label and address name one missing function: one finding, not one per selector field.
+                    findings.Add(Error(FindingCodes.DeviceNotFound, slot, device, $"{mapped} (physicalLabel {label})", $"no PCI function {mapped} on this host",
+                        $"the host has no PCI function {mapped} (physical label {label}): fix the selector or check the hardware"));
+                    return null;
+                }
                 byLabel = inventory.FindByAddress(mapped);
                 if (byLabel is null)
                 {

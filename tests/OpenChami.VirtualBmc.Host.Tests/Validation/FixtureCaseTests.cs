@@ -30,6 +30,14 @@ public sealed class FixtureCaseTests : IDisposable
     }
 
     [Fact]
+    public void Missing_gpu_named_by_label_and_address_is_one_finding()
+    {
+        var report = BuildAndValidate(temp, Valid().Remove("0000:18:00.0"));
+
+        AssertFindings(report, "slot0", (FindingCodes.DeviceNotFound, "gpu0", "0000:18:00.0 (physicalLabel GPU0)", "no PCI function 0000:18:00.0 on this host"));
+    }
+
+    [Fact]
     public void Label_falls_back_to_host_pci_slot_names()
     {
         var report = BuildAndValidate(temp, Valid(), c => c.WithSelector("slot0", "gpu1", Label("SXM2")));

@@ -153,6 +153,7 @@ public sealed class SysfsTreeBuilder
     {
         private readonly string sys = Path.Combine(root, "sys");
         private readonly Dictionary<PciAddress, string> dirs = [];
+        private readonly HashSet<string> created = new(StringComparer.Ordinal);
 
         public string Run()
         {
@@ -326,17 +327,25 @@ public sealed class SysfsTreeBuilder
 
         private static string Hex4(int value) => string.Create(CultureInfo.InvariantCulture, $"0x{value:x4}");
 
-        private static void WriteFile(string path, string content, bool newline = true)
+        private void EnsureDirectory(string dir)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            if (created.Add(dir))
+            {
+                Directory.CreateDirectory(dir);
+            }
+        }
+
+        private void WriteFile(string path, string content, bool newline = true)
+        {
+            EnsureDirectory(Path.GetDirectoryName(path)!);
             File.WriteAllText(path, newline ? content + "\n" : content);
         }
 
         /// <summary>A relative symlink, as the kernel makes them (so the tree can be moved as a whole).</summary>
-        private static void Link(string link, string target)
+        private void Link(string link, string target)
         {
             var parent = Path.GetDirectoryName(link)!;
-            Directory.CreateDirectory(parent);
+            EnsureDirectory(parent);
             Directory.CreateSymbolicLink(link, Path.GetRelativePath(parent, target));
         }
     }
