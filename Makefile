@@ -32,8 +32,13 @@ deps:
 build: deps
 	dotnet build $(SOLUTION) -c Release --no-restore --verbosity quiet -nologo
 
-demo: deps
+# The demo node's fake sysfs tree (dense GPU/HSN fixture), written once; `make clean` removes it.
+.demo/sysfs:
+	dotnet run --project tools/OpenChami.VirtualBmc.DemoFixture -c Release --no-restore -- .demo/sysfs
+
+demo: deps .demo/sysfs
 	dotnet build $(SERVER) -c Release --no-restore --verbosity quiet -nologo
+	dotnet $(SERVER)/bin/Release/net10.0/openchami-vbmc.dll validate --config $(DEMO_CONFIG) || true
 	dotnet $(SERVER)/bin/Release/net10.0/openchami-vbmc.dll serve --config $(DEMO_CONFIG)
 
 test: deps

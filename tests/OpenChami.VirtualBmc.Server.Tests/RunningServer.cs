@@ -13,6 +13,8 @@ public sealed class RunningServer : IAsyncLifetime
 
     public WebApplication App { get; private set; } = null!;
 
+    public RunningNode Node { get; private set; } = null!;
+
     public int Port { get; private set; }
 
     public HttpClient Http { get; } = new();
@@ -20,7 +22,8 @@ public sealed class RunningServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Port = ServerTestSupport.FreePort(IPAddress.Parse("127.0.0.10"));
-        App = RedfishServer.Build(SiteLoader.Load(ServerTestSupport.WriteDemoCopy(_dir, Port)).GetOrThrow(), Serilog.Core.Logger.None);
+        Node = await NodeComposer.StartAsync(SiteLoader.Load(ServerTestSupport.WriteDemoCopy(_dir, Port)).GetOrThrow(), Serilog.Core.Logger.None);
+        App = RedfishServer.Build(Node.State, Serilog.Core.Logger.None);
         await App.StartAsync();
     }
 
@@ -28,6 +31,7 @@ public sealed class RunningServer : IAsyncLifetime
     {
         Http.Dispose();
         await App.DisposeAsync();
+        await Node.DisposeAsync();
         _dir.Dispose();
     }
 

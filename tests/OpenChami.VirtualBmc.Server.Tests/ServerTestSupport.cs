@@ -14,13 +14,28 @@ internal static class ServerTestSupport
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Writes a copy of the demo config into <paramref name="dir"/>, with each slot on 127.0.0.(10+i):port.</summary>
+    private static readonly Lazy<string> SharedSysfs = new(() =>
+        OpenChami.VirtualBmc.TestSupport.Sysfs.DenseNodeFixture.Build(Path.Combine(Path.GetTempPath(), $"vbmc-server-tests-sysfs-{Environment.ProcessId}")));
+
+    /// <summary>The dense fixture node's sysfs tree, written once per test run and shared (read-only) by every server test.</summary>
+    public static string DemoSysfs => SharedSysfs.Value;
+
+    /// <summary>
+    /// Writes a copy of the demo config into <paramref name="dir"/>, with each slot on 127.0.0.(10+i):port, the shared
+    /// fixture sysfs, and a host id and domain prefix of its own: test:///default is one hypervisor per process, so
+    /// parallel test classes must not share domain names or UUIDs.
+    /// </summary>
     public static string WriteDemoCopy(TempDirectory dir, int port, string? firstAddress = null)
     {
+        var unique = Guid.NewGuid().ToString("N")[..8];
         var demo = Path.Combine(RepoPaths.Examples, "demo");
         File.Copy(Path.Combine(demo, "dense-gpu-hsn-node.yaml"), Path.Combine(dir.Path, "dense-gpu-hsn-node.yaml"));
         File.Copy(Path.Combine(demo, "accounts.yaml"), Path.Combine(dir.Path, "accounts.yaml"));
-        var host = File.ReadAllText(Path.Combine(demo, "host.yaml")).Replace("port: 8443", $"port: {port}", StringComparison.Ordinal);
+        var host = File.ReadAllText(Path.Combine(demo, "host.yaml"))
+            .Replace("port: 8443", $"port: {port}", StringComparison.Ordinal)
+            .Replace("sysfsRoot: ../../.demo/sysfs", $"sysfsRoot: {DemoSysfs}", StringComparison.Ordinal)
+            .Replace("hostId: x1000c0s0b0n0", $"hostId: t{unique}", StringComparison.Ordinal)
+            .Replace("  uri: test:///default", $"  uri: test:///default\n  domainPrefix: t{unique}-", StringComparison.Ordinal);
         if (firstAddress is not null)
         {
             host = host.Replace("address: 127.0.0.10", $"address: {firstAddress}", StringComparison.Ordinal);

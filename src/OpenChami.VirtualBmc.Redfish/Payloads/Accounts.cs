@@ -26,6 +26,7 @@ public sealed record ManagerAccount(
     string RoleId,
     bool Enabled,
     bool Locked,
+    IReadOnlyList<string> AccountTypes,
     ManagerAccountLinks Links) : IRedfishResource;
 
 public sealed record ManagerAccountLinks(ODataId Role);

@@ -28,8 +28,6 @@ public sealed record ProtocolFeaturesSupported(
     bool SelectQuery,
     bool OnlyMemberQuery,
     bool ExcerptQuery,
-    TopSkipQuery TopSkipQuery);
+    bool TopSkipQuery);
 
 public sealed record ExpandQuery(bool ExpandAll, bool Levels, bool Links, bool NoLinks);
-
-public sealed record TopSkipQuery(bool Supported);

@@ -13,6 +13,8 @@ public static class Cli
         Commands:
           serve          Run the Redfish service for every slot of the host file (foreground).
           validate       Check the configuration files, then each slot's device bindings against this host.
+          inventory      Print what this host has: PCI functions, IOMMU groups, SR-IOV, NUMA nodes, hugepages.
+          render         Print the libvirt domain XML a slot gets.
           hash-password  Read a password on stdin and print the hash to put in the accounts file.
           version        Print the version.
           help           Print this text; 'openchami-vbmc <command> --help' explains a command.
@@ -43,9 +45,11 @@ public static class Cli
             {
                 "serve" => await ServeCommand.RunAsync(rest, stdout, stderr),
                 "validate" => ValidateCommand.Run(rest, stdout, stderr),
+                "inventory" => InventoryCommand.Run(rest, stdout, stderr),
+                "render" => RenderCommand.Run(rest, stdout, stderr),
                 "hash-password" => HashPasswordCommand.Run(rest, stdout, stderr, stdin),
                 "version" or "--version" => Version(stdout),
-                _ => throw new UsageException($"unknown command '{verb}'; commands are serve, validate, hash-password, version, help"),
+                _ => throw new UsageException($"unknown command '{verb}'; commands are serve, validate, inventory, render, hash-password, version, help"),
             };
         }
         catch (UsageException e)

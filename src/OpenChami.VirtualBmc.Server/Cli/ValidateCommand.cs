@@ -1,5 +1,8 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using OpenChami.VirtualBmc.Host;
 using OpenChami.VirtualBmc.Server.Hosting;
-using OpenChami.VirtualBmc.Slots.Configuration;
+using OpenChami.VirtualBmc.Slots.Validation;
 
 namespace OpenChami.VirtualBmc.Server.Cli;
 
@@ -7,19 +10,25 @@ namespace OpenChami.VirtualBmc.Server.Cli;
 public static class ValidateCommand
 {
     private const string Help = """
-        Usage: openchami-vbmc validate --config HOST.yaml [--json]
+        Usage: openchami-vbmc validate --config HOST.yaml [--sysfs-root DIR] [--json] [--timings]
 
         Loads the host file and the node type it names and reports every problem in both, each as
-        file:line:column: error <code>: <message>. Then checks each slot's device bindings against this host.
-          --config FILE   the host file (e.g. /etc/openchami-vbmc/host.yaml)
-          --json          machine-readable output
+        file:line:column: error <code>: <message>. Then reads this host (sysfs: PCI devices, IOMMU groups,
+        NUMA nodes, drivers, SR-IOV PF/VF links, netdev and RDMA names, CPUs, hugepages) and checks every
+        slot's device bindings, reporting every finding of every slot (codes: docs/validation.md).
+          --config FILE      the host file (e.g. /etc/openchami-vbmc/host.yaml)
+          --sysfs-root DIR   read sysfs under DIR instead of the host file's sysfsRoot (default /)
+          --json             machine-readable output
+          --timings          print how long reading the host and validating took
 
-        Exit codes: 0 all good, 1 a slot failed a host check, 2 usage, 3 configuration invalid.
+        Exit codes: 0 every slot usable, 1 a slot failed a host check, 2 usage, 3 configuration invalid.
         """;
+
+    private static readonly string[] Header = ["SLOT", "STATUS", "DEVICE", "CHECK", "RESULT", "DETAIL"];
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var line = CommandLine.Parse("validate", args, new HashSet<string> { "--config" }, new HashSet<string> { "--json" });
+        var line = CommandLine.Parse("validate", args, new HashSet<string> { "--config", "--sysfs-root" }, new HashSet<string> { "--json", "--timings" });
         if (line.Help)
         {
             stdout.WriteLine(Help);
@@ -31,15 +40,64 @@ public static class ValidateCommand
             ConfigOutput.WriteProblems(loaded.Problems, line.Has("--json"), stdout, stderr);
             return ExitCodes.ConfigInvalid;
         }
-        var site = loaded.Value!;
+        var site = loaded.Value!.Config;
+        if (line.Get("--sysfs-root") is { } root)
+        {
+            site = site with { Host = site.Host with { SysfsRoot = Path.GetFullPath(root) } };
+        }
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var inventory = new SysfsInventorySource(site.Host.SysfsRoot).Read();
+        var read = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        var report = BindingValidator.Validate(site, inventory);
+        var validated = System.Diagnostics.Stopwatch.GetElapsedTime(started) - read;
+
         if (line.Has("--json"))
         {
-            ConfigOutput.WriteJson(stdout, new ConfigOutput.ValidationJson(true, [], site.Slots.Select(s => s.Name).ToList()));
+            stdout.WriteLine(JsonSerializer.Serialize(new ReportJson(true, site.HostFile, site.Host.SysfsRoot, report.Summary, report.AllUsable, report.Slots),
+                ValidateJsonContext.Default.ReportJson));
         }
         else
         {
             stdout.WriteLine($"{site.HostFile}: configuration valid: host {site.Host.HostId}, node type {site.NodeType.Name}, {site.Slots.Count} slots");
+            stdout.WriteLine($"host: {site.Host.SysfsRoot}: {inventory.Functions.Count} PCI functions, {inventory.NumaNodes.Count} NUMA nodes, IOMMU {(inventory.IommuEnabled ? "on" : "off")}");
+            stdout.WriteLine();
+            WriteTable(stdout, report);
+            stdout.WriteLine();
+            stdout.WriteLine(report.Summary);
         }
-        return ExitCodes.Ok;
+        if (line.Has("--timings"))
+        {
+            stderr.WriteLine($"timings: read host {read.TotalMilliseconds:F1} ms, validate {validated.TotalMilliseconds:F1} ms");
+        }
+        return report.AllUsable ? ExitCodes.Ok : ExitCodes.SlotsFailed;
     }
+
+    /// <summary>One row per finding, one "ok" row per clean slot: readable at a glance, greppable by code.</summary>
+    public static void WriteTable(TextWriter output, ValidationReport report)
+    {
+        var rows = new List<string[]> { Header };
+        foreach (var slot in report.Slots)
+        {
+            var status = slot.IsUsable ? "usable" : "NOT USABLE";
+            if (slot.Findings.Count == 0)
+            {
+                rows.Add([slot.Slot, status, "-", "all checks", "ok", ""]);
+            }
+            foreach (var f in slot.Findings)
+            {
+                rows.Add([slot.Slot, status, f.Device ?? "-", f.Code, f.Severity == FindingSeverity.Error ? "error" : "warning", f.Message]);
+            }
+        }
+        var widths = Enumerable.Range(0, 5).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        foreach (var row in rows)
+        {
+            output.WriteLine(string.Join("  ", row.Take(5).Select((cell, c) => cell.PadRight(widths[c]))) + "  " + row[5]);
+        }
+    }
+
+    public sealed record ReportJson(bool ConfigValid, string HostFile, string SysfsRoot, string Summary, bool AllUsable, IReadOnlyList<SlotValidation> Slots);
 }
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSerializable(typeof(ValidateCommand.ReportJson))]
+internal sealed partial class ValidateJsonContext : JsonSerializerContext;

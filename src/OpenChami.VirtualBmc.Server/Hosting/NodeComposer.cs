@@ -1,7 +1,10 @@
 using OpenChami.VirtualBmc.Libvirt;
 using OpenChami.VirtualBmc.Slots;
 using OpenChami.VirtualBmc.Slots.Catalog;
+using OpenChami.VirtualBmc.Host;
+using OpenChami.VirtualBmc.Slots.Placement;
 using OpenChami.VirtualBmc.Slots.Runtime;
+using OpenChami.VirtualBmc.Slots.Validation;
 
 namespace OpenChami.VirtualBmc.Server.Hosting;
 
@@ -82,20 +85,36 @@ public static class NodeComposer
 
 /// <summary>The outcome of checking the slots against this host: health, resolved devices and the VM placement.</summary>
 public sealed record HostBinding(
+    ValidationReport Report,
     IReadOnlyDictionary<string, SlotHealth> Health,
     IReadOnlyDictionary<string, IReadOnlyList<BoundDevice>> Devices,
     Func<Slot, SlotPlacement> Placement)
 {
-    /// <summary>Until the sysfs validator is wired in: devices resolve from their selectors only, and no slot is checked.</summary>
+    /// <summary>Reads the host's sysfs, validates every slot, and plans CPUs and device addresses for the usable ones.</summary>
     public static HostBinding Check(SiteConfiguration site, Serilog.ILogger log)
     {
-        log.Warning("host bindings are not validated yet: every slot is served as usable");
-        var devices = site.Slots.ToDictionary(s => s.Name, s => (IReadOnlyList<BoundDevice>)s.Template.Devices
-            .Select(d => new BoundDevice(d, d.Selector.PciAddress ?? (d.Selector.PhysicalLabel is { } l && site.NodeType.PhysicalLabels.TryGetValue(l, out var a) ? a : null), null, null))
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var inventory = new SysfsInventorySource(site.Host.SysfsRoot).Read();
+        var recorder = new ResolutionRecorder();
+        var report = BindingValidator.Validate(site, inventory, [recorder]);
+        log.Information("host validation of {Root}: {Summary} ({Elapsed:F1} ms)", site.Host.SysfsRoot, report.Summary,
+            System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        foreach (var finding in report.Findings)
+        {
+            log.Write(finding.Severity == FindingSeverity.Error ? Serilog.Events.LogEventLevel.Error : Serilog.Events.LogEventLevel.Warning,
+                "slot {Slot}: {Code} {Device}: {Message}", finding.Slot, finding.Code, finding.Device ?? "-", finding.Message);
+        }
+
+        var health = report.Slots.ToDictionary(s => s.Slot, s => new SlotHealth(s.IsUsable,
+            s.Findings.Select(f => new SlotFindingView(f.Code, f.Severity.ToString(), f.Device, f.Message)).ToList()));
+        var devices = site.Slots.ToDictionary(s => s.Name, s => (IReadOnlyList<BoundDevice>)(recorder.Devices.GetValueOrDefault(s.Name) ?? [])
+            .Select(d => new BoundDevice(d.Binding, d.Function?.Address, Hex(d.Function?.VendorId), Hex(d.Function?.DeviceId)))
             .ToList());
-        return new HostBinding(
-            site.Slots.ToDictionary(s => s.Name, _ => SlotHealth.Unchecked),
-            devices,
-            slot => new SlotPlacement([], devices[slot.Name].Where(d => d.HostAddress is not null).ToDictionary(d => d.Binding.Name, d => d.HostAddress!.Value)));
+        var cpus = CpuPlan.Allocate(site, inventory, recorder.Devices);
+        return new HostBinding(report, health, devices, slot => new SlotPlacement(
+            cpus[slot.Name],
+            devices[slot.Name].Where(d => d.HostAddress is not null).ToDictionary(d => d.Binding.Name, d => d.HostAddress!.Value)));
     }
+
+    private static string? Hex(int? id) => id is { } v ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"0x{v:x4}") : null;
 }

@@ -24,7 +24,7 @@ public static class AccountServiceResource
 
     public static ManagerAccount Account(Account account) => new(
         Paths.Account(account.UserName), "#ManagerAccount.v1_8_0.ManagerAccount", account.UserName, $"Account {account.UserName}",
-        account.UserName, account.Role.ToString(), account.Enabled, false, new ManagerAccountLinks(new ODataId(Paths.Role(account.Role.ToString()))));
+        account.UserName, account.Role.ToString(), account.Enabled, false, ["Redfish"], new ManagerAccountLinks(new ODataId(Paths.Role(account.Role.ToString()))));
 
     public static Role Role(AccountRole role) => new(
         Paths.Role(role.ToString()), "#Role.v1_2_1.Role", role.ToString(), $"{role} role", role.ToString(), true,

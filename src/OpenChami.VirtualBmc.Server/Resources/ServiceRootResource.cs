@@ -14,7 +14,7 @@ public static class ServiceRootResource
     /// <summary>What ProtocolMiddleware and RedfishResponses implement; change both together.</summary>
     public static readonly ProtocolFeaturesSupported Features = new(
         new ExpandQuery(false, false, false, false), FilterQuery: false, SelectQuery: true, OnlyMemberQuery: true, ExcerptQuery: false,
-        new TopSkipQuery(true));
+        TopSkipQuery: true);
 
     public static ServiceRoot Build(NodeState node, EndpointScope scope) => new(
         Paths.Root,

@@ -15,12 +15,71 @@ public sealed class CliTests
     }
 
     [Fact]
-    public void Validate_DemoConfig_Succeeds()
+    public void Validate_DemoNode_ShowsGoodAndFailingSlots_AndExits1()
     {
-        var (code, output, _) = Run("", "validate", "--config", Path.Combine(RepoPaths.Examples, "demo", "host.yaml"));
-        Assert.Equal(ExitCodes.Ok, code);
-        Assert.Contains("configuration valid: host x1000c0s0b0n0, node type dense-gpu-hsn-node, 4 slots", output, StringComparison.Ordinal);
+        using var dir = new TempDirectory();
+        var (code, output, _) = Run("", "validate", "--config", ServerTestSupport.WriteDemoCopy(dir, 8443));
+
+        Assert.Equal(ExitCodes.SlotsFailed, code);
+        var rows = output.Split('\n').Where(l => l.StartsWith("slot", StringComparison.Ordinal)).Select(l => l.Split("  ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        Assert.Equal(["slot0", "usable", "-", "all checks", "ok"], rows[0]);
+        Assert.Equal(["slot1", "usable", "-", "all checks", "ok"], rows[1]);
+        Assert.Equal(["slot2", "NOT USABLE", "gpu0", "DRIVER_HOST_OWNED", "error"], rows[2][..5]);
+        Assert.Equal(["slot3", "NOT USABLE", "gpu1", "DRIVER_UNBOUND", "error"], rows[4][..5]);
+        Assert.Contains("2 of 4 slots usable; 3 errors, 0 warnings", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Validate_AllGood_Exits0()
+    {
+        using var dir = new TempDirectory();
+        var host = ServerTestSupport.WriteDemoCopy(dir, 8443);
+        var node = Path.Combine(dir.Path, "dense-gpu-hsn-node.yaml");
+        // Keep slot0 and slot1, the two the fixture can host.
+        var text = File.ReadAllText(node);
+        File.WriteAllText(node, text[..text.IndexOf("- name: slot2", StringComparison.Ordinal)]);
+        var hostText = File.ReadAllText(host);
+        File.WriteAllText(host, hostText[..hostText.IndexOf("- name: slot2", StringComparison.Ordinal)]);
+
+        var (code, output, _) = Run("", "validate", "--config", host, "--json");
+
+        Assert.Equal(ExitCodes.Ok, code);
+        using var json = System.Text.Json.JsonDocument.Parse(output);
+        Assert.True(json.RootElement.GetProperty("allUsable").GetBoolean());
+        Assert.Equal("2 of 2 slots usable; 0 errors, 0 warnings", json.RootElement.GetProperty("summary").GetString());
+    }
+
+    [Fact]
+    public void Inventory_ListsTheFixturesFunctionsAndNodes()
+    {
+        var (code, output, _) = Run("", "inventory", "--sysfs-root", ServerTestSupport.DemoSysfs);
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.StartsWith("46 PCI functions, 128 CPUs, IOMMU on", output, StringComparison.Ordinal);
+        Assert.Matches(@"0000:1a:00\.0\s+0x020700\s+15b3:1021\s+0\s+17\s+mlx5_core\s+4/16 VFs\s+ibp26s0,mlx5_0", output);
+        Assert.Matches(@"\n1\s+32-63,96-127\s", output);
+    }
+
+    [Fact]
+    public void Render_PrintsTheDomainOfAUsableSlot_AndRefusesAFailedOne()
+    {
+        using var dir = new TempDirectory();
+        var host = ServerTestSupport.WriteDemoCopy(dir, 8443);
+
+        var (code, output, _) = Run("", "render", "--config", host, "--slot", "slot1");
+        var (failedCode, _, failedErrors) = Run("", "render", "--config", host, "--slot", "slot2");
+
+        Assert.Equal(ExitCodes.Ok, code);
+        var domain = System.Xml.Linq.XDocument.Parse(output).Root!;
+        Assert.EndsWith("slot1", domain.Element("name")!.Value, StringComparison.Ordinal);
+        Assert.Equal(["0000:3a:00.0", "0000:3b:00.0"], domain.Descendants("hostdev").Select(h => Bdf(h.Element("source")!.Element("address")!)));
+        Assert.Equal(["0000:1a:00.2", "0000:3c:00.2"], domain.Descendants("interface").Where(i => (string?)i.Attribute("type") == "hostdev")
+            .Select(i => Bdf(i.Element("source")!.Element("address")!)));
+        Assert.Equal(ExitCodes.SlotsFailed, failedCode);
+        Assert.Contains("slot slot2 fails host validation", failedErrors, StringComparison.Ordinal);
+    }
+
+    private static string Bdf(System.Xml.Linq.XElement address) =>
+        $"{Convert.ToInt32((string)address.Attribute("domain")!, 16):x4}:{Convert.ToInt32((string)address.Attribute("bus")!, 16):x2}:{Convert.ToInt32((string)address.Attribute("slot")!, 16):x2}.{Convert.ToInt32((string)address.Attribute("function")!, 16):x1}";
 
     [Fact]
     public void Validate_BrokenConfig_PrintsEveryProblemWithLocationAndExits3()
@@ -83,6 +142,8 @@ public sealed class CliTests
     [Theory]
     [InlineData("serve")]
     [InlineData("validate")]
+    [InlineData("inventory")]
+    [InlineData("render")]
     [InlineData("hash-password")]
     public void EveryCommand_ExplainsItself(string verb)
     {
@@ -97,7 +158,7 @@ public sealed class CliTests
         var (code, output, _) = Run("", "--help");
         Assert.Equal(ExitCodes.Ok, code);
         Assert.Contains("Exit codes:", output, StringComparison.Ordinal);
-        foreach (var verb in new[] { "serve", "validate", "hash-password", "version" })
+        foreach (var verb in new[] { "serve", "validate", "inventory", "render", "hash-password", "version" })
         {
             Assert.Contains($"  {verb} ", output, StringComparison.Ordinal);
         }
