@@ -17,7 +17,30 @@ public sealed class RunningServer : IAsyncLifetime
 
     public int Port { get; private set; }
 
-    public HttpClient Http { get; } = new();
+    /// <summary>HTTPS client that trusts exactly this server's generated certificate and logs in as admin (Basic).</summary>
+    public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>The same, without credentials.</summary>
+    public HttpClient Anonymous { get; private set; } = null!;
+
+    public string Directory => _dir.Path;
+
+    public HttpClient ClientFor(string? user, string? password)
+    {
+        var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert is not null && cert.Thumbprint == _thumbprint,
+        };
+        var client = new HttpClient(handler);
+        if (user is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+                Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{password}")));
+        }
+        return client;
+    }
+
+    private string? _thumbprint;
 
     public async Task InitializeAsync()
     {
@@ -25,19 +48,23 @@ public sealed class RunningServer : IAsyncLifetime
         Node = await NodeComposer.StartAsync(SiteLoader.Load(ServerTestSupport.WriteDemoCopy(_dir, Port)).GetOrThrow(), Serilog.Core.Logger.None);
         App = RedfishServer.Build(Node.State, Serilog.Core.Logger.None);
         await App.StartAsync();
+        _thumbprint = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(_dir.Path, "tls", "cert.pem"))).Thumbprint;
+        Http = ClientFor("admin", ServerTestSupport.TestAccounts.AdminPassword);
+        Anonymous = ClientFor(null, null);
     }
 
     public async Task DisposeAsync()
     {
         Http.Dispose();
+        Anonymous.Dispose();
         await App.DisposeAsync();
         await Node.DisposeAsync();
         _dir.Dispose();
     }
 
-    public Uri Url(string path, string address = "127.0.0.10") => new($"http://{address}:{Port}{path}");
+    public Uri Url(string path, string address = "127.0.0.10") => new($"https://{address}:{Port}{path}");
 
-    public async Task<(HttpResponseMessage Response, JsonElement Body)> SendAsync(HttpMethod method, string path, string? body = null, Action<HttpRequestMessage>? configure = null)
+    public async Task<(HttpResponseMessage Response, JsonElement Body)> SendAsync(HttpMethod method, string path, string? body = null, Action<HttpRequestMessage>? configure = null, HttpClient? client = null)
     {
         using var request = new HttpRequestMessage(method, Url(path));
         if (body is not null)
@@ -45,7 +72,7 @@ public sealed class RunningServer : IAsyncLifetime
             request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
         }
         configure?.Invoke(request);
-        var response = await Http.SendAsync(request);
+        var response = await (client ?? Http).SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         return (response, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
     }

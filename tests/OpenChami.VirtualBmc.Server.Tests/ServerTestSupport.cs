@@ -7,6 +7,27 @@ namespace OpenChami.VirtualBmc.Server.Tests;
 /// <summary>Config files for tests: the demo node type with a host file on free loopback ports.</summary>
 internal static class ServerTestSupport
 {
+    /// <summary>Accounts of every role; hashes with few iterations so tests stay fast (the service accepts ≥ 10,000).</summary>
+    public static class TestAccounts
+    {
+        public const string AdminPassword = "admin-pass-1234";
+        public const string OperatorPassword = "operator-pass-1234";
+        public const string ReaderPassword = "reader-pass-1234";
+
+        public static readonly string Yaml = $"""
+            accounts:
+            - userName: admin
+              role: Administrator
+              passwordHash: "{OpenChami.VirtualBmc.Server.Security.PasswordHasher.Hash(AdminPassword, 10_000)}"
+            - userName: operator
+              role: Operator
+              passwordHash: "{OpenChami.VirtualBmc.Server.Security.PasswordHasher.Hash(OperatorPassword, 10_000)}"
+            - userName: reader
+              role: ReadOnly
+              passwordHash: "{OpenChami.VirtualBmc.Server.Security.PasswordHasher.Hash(ReaderPassword, 10_000)}"
+            """;
+    }
+
     public static int FreePort(IPAddress address)
     {
         using var listener = new TcpListener(address, 0);
@@ -25,17 +46,26 @@ internal static class ServerTestSupport
     /// fixture sysfs, and a host id and domain prefix of its own: test:///default is one hypervisor per process, so
     /// parallel test classes must not share domain names or UUIDs.
     /// </summary>
-    public static string WriteDemoCopy(TempDirectory dir, int port, string? firstAddress = null)
+    public static string WriteDemoCopy(TempDirectory dir, int port, string? firstAddress = null, bool demoAccounts = false)
     {
         var unique = Guid.NewGuid().ToString("N")[..8];
         var demo = Path.Combine(RepoPaths.Examples, "demo");
         File.Copy(Path.Combine(demo, "dense-gpu-hsn-node.yaml"), Path.Combine(dir.Path, "dense-gpu-hsn-node.yaml"));
-        File.Copy(Path.Combine(demo, "accounts.yaml"), Path.Combine(dir.Path, "accounts.yaml"));
+        if (demoAccounts)
+        {
+            File.Copy(Path.Combine(demo, "accounts.yaml"), Path.Combine(dir.Path, "accounts.yaml"));
+        }
+        else
+        {
+            File.WriteAllText(Path.Combine(dir.Path, "accounts.yaml"), TestAccounts.Yaml);
+        }
         var host = File.ReadAllText(Path.Combine(demo, "host.yaml"))
             .Replace("port: 8443", $"port: {port}", StringComparison.Ordinal)
             .Replace("sysfsRoot: ../../.demo/sysfs", $"sysfsRoot: {DemoSysfs}", StringComparison.Ordinal)
             .Replace("hostId: x1000c0s0b0n0", $"hostId: t{unique}", StringComparison.Ordinal)
-            .Replace("  uri: test:///default", $"  uri: test:///default\n  domainPrefix: t{unique}-", StringComparison.Ordinal);
+            .Replace("  uri: test:///default", $"  uri: test:///default\n  domainPrefix: t{unique}-", StringComparison.Ordinal)
+            .Replace("../../.demo/tls/", "tls/", StringComparison.Ordinal)
+            .Replace("../../.demo/audit.jsonl", "audit.jsonl", StringComparison.Ordinal);
         if (firstAddress is not null)
         {
             host = host.Replace("address: 127.0.0.10", $"address: {firstAddress}", StringComparison.Ordinal);

@@ -1,4 +1,8 @@
+using System.Security.Authentication;
 using OpenChami.VirtualBmc.Redfish;
+using OpenChami.VirtualBmc.Server.Audit;
+using OpenChami.VirtualBmc.Server.Security;
+using OpenChami.VirtualBmc.Slots.Catalog;
 using OpenChami.VirtualBmc.Server.Protocol;
 using OpenChami.VirtualBmc.Server.Resources;
 using Serilog;
@@ -12,23 +16,63 @@ public static class RedfishServer
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "openchami-vbmc" });
         builder.Host.UseSerilog(logger, dispose: false);
+        var host = node.Site.Host;
         builder.Services.AddSingleton(node);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(host.Security);
+        builder.Services.AddSingleton<Func<IReadOnlyList<Account>>>(() => node.Site.Accounts);
+        builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddSingleton<Authenticator>();
+        builder.Services.AddSingleton(services => new AuditLog(host.Security.AuditLog, logger, services.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<AuditMiddleware>();
+        builder.Services.AddSingleton<AuthMiddleware>();
+
+        var certificate = host.Tls is { } tls ? TlsCertificates.Load(tls, node.Endpoints.Select(e => e.Address), logger) : null;
         builder.WebHost.UseKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = 64 * 1024;
+            ApplyLimits(kestrel.Limits);
             foreach (var (address, port) in node.Endpoints)
             {
-                kestrel.Listen(address, port);
+                kestrel.Listen(address, port, listen =>
+                {
+                    if (certificate is not null)
+                    {
+                        listen.UseHttps(certificate, https => https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13);
+                    }
+                });
             }
         });
         var app = builder.Build();
         app.Use(InternalErrorAsRedfish);
+        app.Use(SecurityHeaders.Invoke);
         app.Use(SelectScope);
         app.UseRouting();
         app.Use(ProtocolMiddleware.Invoke);
+        var audit = app.Services.GetRequiredService<AuditMiddleware>();
+        app.Use(audit.InvokeAsync);
+        var auth = app.Services.GetRequiredService<AuthMiddleware>();
+        app.Use(auth.InvokeAsync);
         MapResources(app);
         return app;
+    }
+
+    /// <summary>
+    /// Limits against slow and oversized clients: 64 KiB bodies after authentication (4 KiB before, set per request
+    /// by AuthMiddleware), 16 KiB and 64 headers, 10 s to send the headers (slowloris), a minimum body rate, and a cap
+    /// on connections that still leaves room for many keep-alive pollers.
+    /// </summary>
+    public static void ApplyLimits(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerLimits limits)
+    {
+        limits.MaxRequestBodySize = 64 * 1024;
+        limits.MaxRequestHeadersTotalSize = 16 * 1024;
+        limits.MaxRequestHeaderCount = 64;
+        limits.MaxRequestLineSize = 8 * 1024;
+        limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+        limits.KeepAliveTimeout = TimeSpan.FromSeconds(120);
+        limits.MaxConcurrentConnections = 4096;
+        limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(240, TimeSpan.FromSeconds(5));
+        limits.Http2.MaxStreamsPerConnection = 32;
     }
 
     /// <summary>Every resource of the service; each file registers its routes with their privileges.</summary>

@@ -6,7 +6,7 @@ namespace OpenChami.VirtualBmc.Server.Protocol;
 /// What every Redfish route declares: the registry entity it serves and so, through the DMTF privilege registry,
 /// the privileges an operation on it needs. A test walks the endpoint table and fails on a route without one.
 /// </summary>
-public sealed record RedfishRouteInfo(string Entity, string Method, Privilege[][] Privileges)
+public sealed record RedfishRouteInfo(string Entity, string Method, Privilege[][] Privileges, bool IsLogin = false)
 {
     public bool IsAnonymous => Privileges.Any(set => set.All(p => p == Privilege.NoAuth));
 }
@@ -19,6 +19,13 @@ public static class RedfishRoutes
 
     public static IEndpointConventionBuilder MapRedfishPost(this IEndpointRouteBuilder app, string template, string entity, RequestDelegate handler) =>
         app.MapMethods(template, ["POST"], handler).WithMetadata(Info(entity, "POST"));
+
+    /// <summary>
+    /// POST to the Sessions collection: the registry asks for Login, which the handler proves itself from the
+    /// credentials in the body (DSP0266 §13.3.4: login needs no prior authentication).
+    /// </summary>
+    public static IEndpointConventionBuilder MapRedfishLogin(this IEndpointRouteBuilder app, string template, RequestDelegate handler) =>
+        app.MapMethods(template, ["POST"], handler).WithMetadata(Info("SessionCollection", "POST") with { IsLogin = true });
 
     public static IEndpointConventionBuilder MapRedfishPatch(this IEndpointRouteBuilder app, string template, string entity, RequestDelegate handler) =>
         app.MapMethods(template, ["PATCH"], handler).WithMetadata(Info(entity, "PATCH"));

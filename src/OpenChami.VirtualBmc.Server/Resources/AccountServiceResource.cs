@@ -2,6 +2,7 @@ using OpenChami.VirtualBmc.Redfish;
 using OpenChami.VirtualBmc.Redfish.Payloads;
 using OpenChami.VirtualBmc.Redfish.Serialization;
 using OpenChami.VirtualBmc.Server.Protocol;
+using OpenChami.VirtualBmc.Server.Security;
 using OpenChami.VirtualBmc.Slots.Catalog;
 
 namespace OpenChami.VirtualBmc.Server.Resources;
@@ -17,9 +18,10 @@ public static class AccountServiceResource
         [AccountRole.ReadOnly] = [Privilege.Login, Privilege.ConfigureSelf],
     };
 
-    public static AccountService Build() => new(
+    public static AccountService Build(SecurityConfig security) => new(
         Paths.AccountService, "#AccountService.v1_10_0.AccountService", "AccountService", "Account Service", true,
-        AuthFailureLoggingThreshold: 3, AccountLockoutThreshold: 0, AccountLockoutDuration: 0, AccountLockoutCounterResetAfter: 0,
+        AuthFailureLoggingThreshold: 1, AccountLockoutThreshold: security.LockoutThreshold,
+        AccountLockoutDuration: (int)security.LockoutDuration.TotalSeconds, AccountLockoutCounterResetAfter: (int)security.LockoutWindow.TotalSeconds,
         MinPasswordLength: 12, Status.EnabledOk, new ODataId(Paths.Accounts), new ODataId(Paths.Roles));
 
     public static ManagerAccount Account(Account account) => new(
@@ -33,7 +35,7 @@ public static class AccountServiceResource
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapRedfishGet(Paths.AccountService, "AccountService", context =>
-            RedfishResponses.WriteAsync(context, Build(), RedfishJsonContext.Wire.AccountService));
+            RedfishResponses.WriteAsync(context, Build(RequestScope.Node(context).Site.Host.Security), RedfishJsonContext.Wire.AccountService));
         app.MapRedfishGet(Paths.Accounts, "ManagerAccountCollection", context =>
             RedfishResponses.WriteAsync(context,
                 ResourceCollection.Of(Paths.Accounts, "#ManagerAccountCollection.ManagerAccountCollection", "Accounts",
@@ -43,6 +45,12 @@ public static class AccountServiceResource
         {
             var user = (string)context.Request.RouteValues["user"]!;
             var account = RequestScope.Node(context).Site.Accounts.FirstOrDefault(a => a.UserName == user);
+            var identity = context.Features.Get<RequestIdentity>();
+            // ConfigureSelf reaches only one's own account; ConfigureUsers/ConfigureManager reach all.
+            if (identity is not null && !identity.Has(Privilege.ConfigureUsers) && !identity.Has(Privilege.ConfigureManager) && identity.UserName != user)
+            {
+                return RedfishResponses.WriteErrorAsync(context, BaseMessages.InsufficientPrivilege());
+            }
             return account is null
                 ? RedfishResponses.WriteErrorAsync(context, BaseMessages.ResourceNotFound("ManagerAccount", user))
                 : RedfishResponses.WriteAsync(context, Account(account), RedfishJsonContext.Wire.ManagerAccount);

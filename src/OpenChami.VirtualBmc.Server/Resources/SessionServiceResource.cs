@@ -1,25 +1,141 @@
+using Microsoft.AspNetCore.Http.Features;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using OpenChami.VirtualBmc.Redfish;
 using OpenChami.VirtualBmc.Redfish.Payloads;
 using OpenChami.VirtualBmc.Redfish.Serialization;
 using OpenChami.VirtualBmc.Server.Protocol;
+using OpenChami.VirtualBmc.Server.Security;
 
 namespace OpenChami.VirtualBmc.Server.Resources;
 
-/// <summary>/redfish/v1/SessionService and its Sessions collection (read side; login comes with authentication).</summary>
-public static class SessionServiceResource
+/// <summary>
+/// SessionService and its Sessions: POST to log in (201, X-Auth-Token, Location), GET, DELETE to log out at once.
+/// Administrators (ConfigureManager) see and end every session; others only their own (ConfigureSelf).
+/// </summary>
+public static partial class SessionServiceResource
 {
     public const string Path = "/redfish/v1/SessionService";
     public const string SessionsPath = "/redfish/v1/SessionService/Sessions";
+
+    public sealed record SessionPayload(
+        [property: JsonPropertyName("@odata.id")] string ODataId,
+        [property: JsonPropertyName("@odata.type")] string ODataType,
+        string Id,
+        string Name,
+        string UserName,
+        string SessionType,
+        [property: JsonPropertyName("Password")] string? Password) : IRedfishResource;
+
+    [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+    [JsonSerializable(typeof(SessionPayload))]
+    internal sealed partial class SessionJsonContext : JsonSerializerContext;
 
     public static SessionService Build(TimeSpan idleTimeout) => new(
         Path, "#SessionService.v1_2_0.SessionService", "SessionService", "Session Service", true, (int)idleTimeout.TotalSeconds,
         Status.EnabledOk, new ODataId(SessionsPath));
 
+    /// <summary>Password is always null on read (DSP0266: it must not be returned).</summary>
+    public static SessionPayload Payload(Session session) => new(
+        $"{SessionsPath}/{session.Id}", "#Session.v1_7_0.Session", session.Id, "User Session", session.Account.UserName, "Redfish", null);
+
+    private static readonly IReadOnlyList<BodyProperty> LoginProperties =
+    [
+        new("UserName", JsonValueKind.String, Required: true),
+        new("Password", JsonValueKind.String, Required: true),
+    ];
+
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapRedfishGet(Path, "SessionService", context =>
-            RedfishResponses.WriteAsync(context, Build(TimeSpan.FromMinutes(30)), RedfishJsonContext.Wire.SessionService));
+            RedfishResponses.WriteAsync(context, Build(context.RequestServices.GetRequiredService<SessionStore>().IdleTimeout), RedfishJsonContext.Wire.SessionService));
         app.MapRedfishGet(SessionsPath, "SessionCollection", context =>
-            RedfishResponses.WriteAsync(context, ResourceCollection.Of(SessionsPath, "#SessionCollection.SessionCollection", "Session Collection", []),
-                RedfishJsonContext.Wire.ResourceCollection));
+        {
+            var identity = context.Features.GetRequiredFeature<RequestIdentity>();
+            var visible = context.RequestServices.GetRequiredService<SessionStore>().Live
+                .Where(s => identity.Has(Privilege.ConfigureManager) || s.Account.UserName == identity.UserName)
+                .OrderBy(s => s.Created);
+            return RedfishResponses.WriteAsync(context,
+                ResourceCollection.Of(SessionsPath, "#SessionCollection.SessionCollection", "Session Collection", visible.Select(s => $"{SessionsPath}/{s.Id}")),
+                RedfishJsonContext.Wire.ResourceCollection);
+        });
+        app.MapRedfishLogin(SessionsPath, LoginAsync);
+        app.MapRedfishGet("/redfish/v1/SessionService/Sessions/{sessionId}", "Session", async context =>
+        {
+            if (await VisibleSessionAsync(context) is { } session)
+            {
+                await RedfishResponses.WriteAsync(context, Payload(session), SessionJsonContext.Default.SessionPayload);
+            }
+        });
+        app.MapRedfishDelete("/redfish/v1/SessionService/Sessions/{sessionId}", "Session", async context =>
+        {
+            if (await VisibleSessionAsync(context) is { } session)
+            {
+                context.RequestServices.GetRequiredService<SessionStore>().Remove(session);
+                context.Response.StatusCode = StatusCodes.Status204NoContent;
+            }
+        });
+    }
+
+    private static async Task LoginAsync(HttpContext context)
+    {
+        var (document, error) = await JsonBody.ReadAsync(context.Request);
+        if (error is not null)
+        {
+            await RedfishResponses.WriteErrorAsync(context, error);
+            return;
+        }
+        using (document)
+        {
+            var body = document!.RootElement;
+            var problems = JsonBody.CheckPatch(body, LoginProperties);
+            problems.RemoveAll(p => p.MessageId.EndsWith(".NoOperation", StringComparison.Ordinal));
+            problems.AddRange(LoginProperties.Where(p => !body.TryGetProperty(p.Name, out _)).Select(p => BaseMessages.PropertyMissing(p.Name)));
+            if (problems.Count > 0)
+            {
+                await RedfishResponses.WriteErrorAsync(context, problems);
+                return;
+            }
+            var user = body.GetProperty("UserName").GetString()!;
+            var authenticator = context.RequestServices.GetRequiredService<Authenticator>();
+            var (outcome, account) = await authenticator.VerifyAsync(user, body.GetProperty("Password").GetString()!, context.RequestAborted);
+            if (outcome == Authenticator.Outcome.Busy)
+            {
+                context.Response.Headers.RetryAfter = "5";
+                await RedfishResponses.WriteErrorAsync(context, BaseMessages.ServiceTemporarilyUnavailable("5"));
+                return;
+            }
+            if (outcome != Authenticator.Outcome.Accepted)
+            {
+                context.Response.Headers.WWWAuthenticate = AuthMiddleware.Realm;
+                await RedfishResponses.WriteErrorAsync(context,
+                    await context.RequestServices.GetRequiredService<AuthMiddleware>().FailedLoginAsync(context, user));
+                return;
+            }
+            var created = context.RequestServices.GetRequiredService<SessionStore>().Create(account!);
+            if (created is not var (session, token))
+            {
+                await RedfishResponses.WriteErrorAsync(context, BaseMessages.SessionLimitExceeded());
+                return;
+            }
+            context.Features.Set(AuthMiddleware.IdentityOf(account!, "session", session.Id));
+            context.Response.Headers["X-Auth-Token"] = token;
+            context.Response.Headers.Location = $"{SessionsPath}/{session.Id}";
+            await RedfishResponses.WriteAsync(context, Payload(session), SessionJsonContext.Default.SessionPayload, StatusCodes.Status201Created);
+        }
+    }
+
+    /// <summary>The session named by the route, if this identity may see it; 404 otherwise (no probing of others' ids).</summary>
+    private static async Task<Session?> VisibleSessionAsync(HttpContext context)
+    {
+        var identity = context.Features.GetRequiredFeature<RequestIdentity>();
+        var id = (string)context.Request.RouteValues["sessionId"]!;
+        var session = context.RequestServices.GetRequiredService<SessionStore>().FindById(id);
+        if (session is null || !(identity.Has(Privilege.ConfigureManager) || session.Account.UserName == identity.UserName))
+        {
+            await RedfishResponses.WriteErrorAsync(context, BaseMessages.ResourceNotFound("Session", id));
+            return null;
+        }
+        return session;
     }
 }

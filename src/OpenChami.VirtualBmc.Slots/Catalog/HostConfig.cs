@@ -15,6 +15,9 @@ public sealed record HostConfig(
     string? ImageCatalog,
     string? AccountsFile,
     BmcEndpoint? HostEndpoint,
+    TlsConfig? Tls,
+    bool InsecurePlainHttp,
+    SecurityConfig Security,
     IReadOnlyList<HostSlot> Slots,
     SourceLocation Where);
 

@@ -90,6 +90,12 @@ public static class ConfigurationLoader
     {
         SysfsRoot = Path.GetFullPath(Path.Combine(directory, host.SysfsRoot)),
         AccountsFile = host.AccountsFile is null ? null : Path.GetFullPath(Path.Combine(directory, host.AccountsFile)),
+        Tls = host.Tls is null ? null : host.Tls with
+        {
+            Certificate = Path.GetFullPath(Path.Combine(directory, host.Tls.Certificate)),
+            Key = Path.GetFullPath(Path.Combine(directory, host.Tls.Key)),
+        },
+        Security = host.Security with { AuditLog = Path.GetFullPath(Path.Combine(directory, host.Security.AuditLog)) },
         ImageCatalog = host.ImageCatalog is null || host.ImageCatalog.Contains("://", StringComparison.Ordinal)
             ? host.ImageCatalog
             : Path.GetFullPath(Path.Combine(directory, host.ImageCatalog)),

@@ -21,8 +21,45 @@ internal static class HostConfigReader
             root["images"].String("catalog"),
             root.String("accountsFile"),
             root.Has("hostEndpoint") ? new BmcEndpoint(ParseIp(root["hostEndpoint"]["address"], problems), root["hostEndpoint"].Int("port") ?? 443, root["hostEndpoint"].Where) : null,
+            root.Has("tls") ? new TlsConfig(root["tls"].String("certificate")!, root["tls"].String("key")!, root["tls"].Bool("generateSelfSigned") ?? false) : null,
+            root.Bool("insecurePlainHttp") ?? false,
+            ReadSecurity(root["security"], problems),
             root["slots"].Items().Select(s => ReadSlot(s, problems)).ToList(),
             root.Where);
+    }
+
+    private static SecurityConfig ReadSecurity(TreeReader s, List<ConfigProblem> problems)
+    {
+        InsecureAnonymousAccess? anonymous = null;
+        if (s.Has("insecureAnonymous"))
+        {
+            var a = s["insecureAnonymous"];
+            var networks = new List<IpNetwork>();
+            foreach (var item in a["networks"].Items())
+            {
+                var text = item.AsString()!;
+                var slash = text.IndexOf('/', StringComparison.Ordinal);
+                var length = int.Parse(text[(slash + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+                if (!IPAddress.TryParse(text[..slash], out var prefix) || length > (prefix.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128))
+                {
+                    problems.Add(new ConfigProblem(item.Where, ProblemCodes.InvalidValue, $"'{text}' is not a network in CIDR form (e.g. 10.1.0.0/16)"));
+                    continue;
+                }
+                networks.Add(new IpNetwork(prefix, length));
+            }
+            anonymous = new InsecureAnonymousAccess(networks, Enum.Parse<AccountRole>(a.String("role")!));
+        }
+        var defaults = SecurityConfig.Defaults(s.String("auditLog") ?? "audit.jsonl");
+        return defaults with
+        {
+            SessionTimeout = s.Int("sessionTimeoutMinutes") is { } m ? TimeSpan.FromMinutes(m) : defaults.SessionTimeout,
+            MaxSessions = s.Int("maxSessions") ?? defaults.MaxSessions,
+            LockoutThreshold = s.Int("lockoutThreshold") ?? defaults.LockoutThreshold,
+            LockoutWindow = s.Int("lockoutWindowSeconds") is { } w ? TimeSpan.FromSeconds(w) : defaults.LockoutWindow,
+            LockoutDuration = s.Int("lockoutDurationSeconds") is { } d ? TimeSpan.FromSeconds(d) : defaults.LockoutDuration,
+            CredentialCacheLifetime = s.Int("credentialCacheSeconds") is { } c ? TimeSpan.FromSeconds(c) : defaults.CredentialCacheLifetime,
+            InsecureAnonymous = anonymous,
+        };
     }
 
     private static HostSlot ReadSlot(TreeReader s, List<ConfigProblem> problems)

@@ -14,6 +14,18 @@ internal sealed class HostConfigRules : AbstractValidator<HostConfig>
     {
         RuleFor(h => h).Custom((host, context) => SlotsMatchNodeType(host, nodeType, context));
         RuleFor(h => h).Custom(DistinctEndpoints);
+        RuleFor(h => h).Custom((host, context) =>
+        {
+            if (host.Tls is null && !host.InsecurePlainHttp)
+            {
+                context.Fail(host.Where, ProblemCodes.MissingKey,
+                    "no TLS configured: set 'tls' (certificate and key, or generateSelfSigned: true), or 'insecurePlainHttp: true' for an isolated test setup");
+            }
+            if (host.Tls is not null && host.InsecurePlainHttp)
+            {
+                context.Fail(host.Where, ProblemCodes.InvalidValue, "'tls' and 'insecurePlainHttp: true' are both set; choose one");
+            }
+        });
         RuleForEach(h => h.Slots).Custom((entry, context) => InterfacesExist(entry, nodeType.FindSlot(entry.Name), context));
     }
 

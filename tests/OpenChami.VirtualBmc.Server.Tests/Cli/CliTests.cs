@@ -118,7 +118,7 @@ public sealed class CliTests
     public void DemoPassword_OnANonLoopbackAddress_IsRefused()
     {
         using var dir = new TempDirectory();
-        var host = ServerTestSupport.WriteDemoCopy(dir, 8443, firstAddress: "10.254.1.10");
+        var host = ServerTestSupport.WriteDemoCopy(dir, 8443, firstAddress: "10.254.1.10", demoAccounts: true);
 
         var (code, _, errors) = Run("", "validate", "--config", host);
 

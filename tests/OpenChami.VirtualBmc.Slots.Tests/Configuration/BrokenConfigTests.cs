@@ -72,6 +72,7 @@ public sealed class BrokenConfigTests
         nodeType: node.yaml
         libvirt:
           uri: test:///default
+        insecurePlainHttp: true
         slots:
         - name: slot0
           bmc:

@@ -1,0 +1,158 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.AspNetCore.Http.Features;
+using OpenChami.VirtualBmc.Redfish;
+using OpenChami.VirtualBmc.Server.Audit;
+using OpenChami.VirtualBmc.Server.Protocol;
+using OpenChami.VirtualBmc.Server.Resources;
+using OpenChami.VirtualBmc.Slots.Catalog;
+
+namespace OpenChami.VirtualBmc.Server.Security;
+
+/// <summary>
+/// Authentication (X-Auth-Token session, else HTTP Basic, else an Insecure… anonymous network grant) and
+/// authorization by the route's privileges from the DMTF registry. Only the service root, $metadata, the OData
+/// document and login are anonymous; before authentication a request body may be at most 4 KiB.
+/// </summary>
+public sealed class AuthMiddleware(Authenticator authenticator, SessionStore sessions, Func<IReadOnlyList<Account>> accounts, SecurityConfig config, AuditLog audit)
+{
+    public const long PreAuthenticationBodyLimit = 4 * 1024;
+    public const string Realm = "Basic realm=\"OpenCHAMI Virtual BMC\", charset=\"UTF-8\"";
+
+    public async Task InvokeAsync(HttpContext context, Func<Task> next)
+    {
+        var route = context.GetEndpoint()?.Metadata.GetMetadata<RedfishRouteInfo>();
+        if (route is null)
+        {
+            await next();
+            return;
+        }
+        if (route.IsAnonymous || route.IsLogin)
+        {
+            LimitBody(context, PreAuthenticationBodyLimit);
+            if (route.IsLogin && !await AuditIntentAsync(context))
+            {
+                return;
+            }
+            await next();
+            return;
+        }
+        var (identity, failure) = await AuthenticateAsync(context);
+        if (identity is null)
+        {
+            if (failure!.HttpStatus == StatusCodes.Status401Unauthorized)
+            {
+                context.Response.Headers.WWWAuthenticate = Realm;
+            }
+            else if (failure.HttpStatus == StatusCodes.Status503ServiceUnavailable)
+            {
+                context.Response.Headers.RetryAfter = "5";
+            }
+            await RedfishResponses.WriteErrorAsync(context, failure);
+            return;
+        }
+        context.Features.Set(identity);
+        if (!PrivilegeRegistry.Allows(identity.Privileges, route.Privileges))
+        {
+            await RedfishResponses.WriteErrorAsync(context, BaseMessages.InsufficientPrivilege());
+            return;
+        }
+        if (AuditLog.IsStateChanging(context.Request.Method) && !await AuditIntentAsync(context))
+        {
+            return;
+        }
+        await next();
+    }
+
+    /// <summary>No state change without its audit line: if the intent cannot be recorded, the request is refused.</summary>
+    private async Task<bool> AuditIntentAsync(HttpContext context)
+    {
+        try
+        {
+            await audit.WriteIntentAsync(context);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            context.RequestServices.GetRequiredService<ILogger<AuthMiddleware>>().LogCritical(e, "audit log unwritable: refusing {Method} {Path}", context.Request.Method, context.Request.Path);
+            context.Response.Headers.RetryAfter = "30";
+            await RedfishResponses.WriteErrorAsync(context, BaseMessages.ServiceTemporarilyUnavailable("30"));
+            return false;
+        }
+    }
+
+    private async Task<(RequestIdentity? Identity, RedfishMessage? Failure)> AuthenticateAsync(HttpContext context)
+    {
+        var headers = context.Request.Headers;
+        if (headers.TryGetValue("X-Auth-Token", out var token) && token.ToString() is { Length: > 0 } tokenText)
+        {
+            var session = sessions.Find(tokenText, FindAccount);
+            return session is null
+                ? (null, BaseMessages.NoValidSession())
+                : (IdentityOf(session.Account, "session", session.Id), null);
+        }
+        if (AuthenticationHeaderValue.TryParse(headers.Authorization, out var auth) && string.Equals(auth.Scheme, "Basic", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!TryDecodeBasic(auth.Parameter, out var user, out var password))
+            {
+                return (null, BaseMessages.AccessUnauthorized());
+            }
+            var (outcome, account) = await authenticator.VerifyAsync(user, password, context.RequestAborted);
+            return outcome switch
+            {
+                Authenticator.Outcome.Accepted => (IdentityOf(account!, "basic"), null),
+                Authenticator.Outcome.Busy => (null, BaseMessages.ServiceTemporarilyUnavailable("5")),
+                _ => (null, await FailedLoginAsync(context, user)),
+            };
+        }
+        if (config.InsecureAnonymous is { } anonymous && context.Connection.RemoteIpAddress is { } remote && anonymous.Networks.Any(n => n.Contains(remote)))
+        {
+            return (new RequestIdentity("anonymous", anonymous.Role, AccountServiceResource.RolePrivileges[anonymous.Role], "insecure-anonymous"), null);
+        }
+        return (null, BaseMessages.NoValidSession());
+    }
+
+    /// <summary>Every failed login is audited; the answer never says whether the user exists or is locked.</summary>
+    public async Task<RedfishMessage> FailedLoginAsync(HttpContext context, string user)
+    {
+        await audit.WriteFailedLoginAsync(context, user, authenticator.IsLocked(user));
+        return BaseMessages.AccessUnauthorized();
+    }
+
+    private Account? FindAccount(string user) => accounts().FirstOrDefault(a => a.UserName == user);
+
+    public static RequestIdentity IdentityOf(Account account, string via, string? sessionId = null) =>
+        new(account.UserName, account.Role, AccountServiceResource.RolePrivileges[account.Role], via, sessionId);
+
+    private static bool TryDecodeBasic(string? parameter, out string user, out string password)
+    {
+        user = password = "";
+        if (parameter is null || parameter.Length > 1024)
+        {
+            return false;
+        }
+        try
+        {
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(parameter));
+            var colon = text.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0)
+            {
+                return false;
+            }
+            (user, password) = (text[..colon], text[(colon + 1)..]);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
+    private static void LimitBody(HttpContext context, long limit)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = limit;
+        }
+    }
+}

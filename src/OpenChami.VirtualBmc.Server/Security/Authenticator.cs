@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using OpenChami.VirtualBmc.Slots.Catalog;
+
+namespace OpenChami.VirtualBmc.Server.Security;
+
+/// <summary>
+/// Verifies user name and password for Basic auth and session login alike.
+/// <list type="bullet">
+/// <item>Slow hashes are not run per request: a verified credential is remembered for a short time in a bounded
+/// cache keyed by an HMAC of (user, password) under a per-process secret — the password itself is never stored —
+/// and each entry remembers the hash it was checked against, so a changed password takes effect at once.</item>
+/// <item>Lockout: too many failures in the window lock the name for a while; Basic and sessions share the count.</item>
+/// <item>Wrong password, unknown user and locked account get the same answer and cost the same: one slow hash.</item>
+/// <item>At most <see cref="Environment.ProcessorCount"/> slow hashes run at once, so failed logins cannot starve
+/// the request threads; callers beyond the queue bound are told to retry.</item>
+/// </list>
+/// </summary>
+public sealed class Authenticator : IDisposable
+{
+    public const int MaxCachedCredentials = 4096;
+    private const int MaxQueuedVerifications = 64;
+
+    private readonly Func<IReadOnlyList<Account>> _accounts;
+    private readonly SecurityConfig _config;
+    private readonly TimeProvider _time;
+    private readonly byte[] _cacheSecret = RandomNumberGenerator.GetBytes(32);
+    private readonly ConcurrentDictionary<string, CachedCredential> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, FailureCount> _failures = new(StringComparer.OrdinalIgnoreCase);
+    private readonly SemaphoreSlim _slowHashes = new(Environment.ProcessorCount);
+    private int _waiting;
+    private readonly string _dummyHash = PasswordHasher.Hash(Guid.NewGuid().ToString(), PasswordHasher.DefaultIterations);
+
+    public Authenticator(Func<IReadOnlyList<Account>> accounts, SecurityConfig config, TimeProvider time)
+    {
+        _accounts = accounts;
+        _config = config;
+        _time = time;
+    }
+
+    /// <summary>Raised for every failed attempt (user name as given, whether it is now locked).</summary>
+    public event Action<string, bool>? Failed;
+
+    public enum Outcome { Accepted, Rejected, Busy }
+
+    public async Task<(Outcome Outcome, Account? Account)> VerifyAsync(string userName, string password, CancellationToken cancellationToken)
+    {
+        var account = _accounts().FirstOrDefault(a => a.Enabled && string.Equals(a.UserName, userName, StringComparison.Ordinal));
+        var locked = IsLocked(userName);
+        var key = CacheKey(userName, password);
+        if (!locked && account is not null && _cache.TryGetValue(key, out var cached)
+            && cached.Expires > _time.GetUtcNow() && cached.PasswordHash == account.PasswordHash)
+        {
+            return (Outcome.Accepted, account);
+        }
+
+        if (Interlocked.Increment(ref _waiting) > MaxQueuedVerifications + Environment.ProcessorCount)
+        {
+            Interlocked.Decrement(ref _waiting);
+            return (Outcome.Busy, null);
+        }
+        bool matches;
+        try
+        {
+            await _slowHashes.WaitAsync(cancellationToken);
+            try
+            {
+                // Always one slow hash, whatever the case, so time tells nothing about the account.
+                matches = PasswordHasher.Verify(password, account?.PasswordHash ?? _dummyHash) && account is not null;
+            }
+            finally
+            {
+                _slowHashes.Release();
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
+
+        if (matches && !locked)
+        {
+            _failures.TryRemove(userName, out _);
+            Remember(key, account!);
+            return (Outcome.Accepted, account);
+        }
+        var nowLocked = CountFailure(userName);
+        Failed?.Invoke(userName, nowLocked);
+        return (Outcome.Rejected, null);
+    }
+
+    public bool IsLocked(string userName) =>
+        _failures.TryGetValue(userName, out var f) && f.LockedUntil is { } until && until > _time.GetUtcNow();
+
+    private bool CountFailure(string userName)
+    {
+        var now = _time.GetUtcNow();
+        var updated = _failures.AddOrUpdate(userName,
+            _ => new FailureCount(1, now, null),
+            (_, f) => f.LockedUntil is { } until && until > now ? f
+                : now - f.WindowStart > _config.LockoutWindow ? new FailureCount(1, now, null)
+                : new FailureCount(f.Count + 1, f.WindowStart, null));
+        if (updated.LockedUntil is null && updated.Count >= _config.LockoutThreshold)
+        {
+            updated = _failures[userName] = updated with { LockedUntil = now + _config.LockoutDuration };
+        }
+        // Bound the table: names that never log in successfully must not grow it without limit.
+        if (_failures.Count > 16 * MaxCachedCredentials)
+        {
+            foreach (var stale in _failures.Where(p => now - p.Value.WindowStart > _config.LockoutWindow && (p.Value.LockedUntil ?? now) <= now).Select(p => p.Key).ToList())
+            {
+                _failures.TryRemove(stale, out _);
+            }
+        }
+        return updated.LockedUntil is not null;
+    }
+
+    private void Remember(string key, Account account)
+    {
+        if (_config.CredentialCacheLifetime <= TimeSpan.Zero)
+        {
+            return;
+        }
+        if (_cache.Count >= MaxCachedCredentials)
+        {
+            var now = _time.GetUtcNow();
+            foreach (var expired in _cache.Where(p => p.Value.Expires <= now).Select(p => p.Key).ToList())
+            {
+                _cache.TryRemove(expired, out _);
+            }
+            if (_cache.Count >= MaxCachedCredentials)
+            {
+                _cache.Clear(); // worst case: everyone pays one slow hash again
+            }
+        }
+        _cache[key] = new CachedCredential(account.PasswordHash, _time.GetUtcNow() + _config.CredentialCacheLifetime);
+    }
+
+    private string CacheKey(string userName, string password)
+    {
+        var input = Encoding.UTF8.GetBytes(userName + "\0" + password);
+        return Convert.ToBase64String(HMACSHA256.HashData(_cacheSecret, input));
+    }
+
+    public void Dispose() => _slowHashes.Dispose();
+
+    private sealed record CachedCredential(string PasswordHash, DateTimeOffset Expires);
+
+    private sealed record FailureCount(int Count, DateTimeOffset WindowStart, DateTimeOffset? LockedUntil);
+}

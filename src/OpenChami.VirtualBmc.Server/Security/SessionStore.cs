@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using OpenChami.VirtualBmc.Slots.Catalog;
+
+namespace OpenChami.VirtualBmc.Server.Security;
+
+/// <summary>A Redfish session. Only the SHA-256 of its token is kept.</summary>
+public sealed class Session(string id, Account account, byte[] tokenHash, DateTimeOffset created, DateTimeOffset lastUsed)
+{
+    public string Id { get; } = id;
+    public Account Account { get; } = account;
+    public byte[] TokenHash { get; } = tokenHash;
+    public DateTimeOffset Created { get; } = created;
+    public DateTimeOffset LastUsed { get; set; } = lastUsed;
+}
+
+/// <summary>
+/// Live sessions: 256-bit random tokens, looked up by their SHA-256 and compared in constant time, idle timeout, a cap
+/// on how many live at once. Sessions are in memory: a restart logs everyone out, which is what a BMC reset does too.
+/// </summary>
+public sealed class SessionStore(SecurityConfig config, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, Session> _byTokenHash = new(StringComparer.Ordinal);
+    private readonly Lock _createLock = new();
+
+    public IEnumerable<Session> Live => _byTokenHash.Values.Where(s => !Expired(s));
+
+    public TimeSpan IdleTimeout => config.SessionTimeout;
+
+    /// <summary>A new session and its token (shown once), or null when the limit of live sessions is reached.</summary>
+    public (Session Session, string Token)? Create(Account account)
+    {
+        lock (_createLock)
+        {
+            Sweep();
+            if (_byTokenHash.Count >= config.MaxSessions)
+            {
+                return null;
+            }
+            var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            var hash = SHA256.HashData(Encoding.ASCII.GetBytes(token));
+            var now = time.GetUtcNow();
+            var session = new Session(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)), account, hash, now, now);
+            _byTokenHash[Convert.ToBase64String(hash)] = session;
+            return (session, token);
+        }
+    }
+
+    public Session? Find(string token, Func<string, Account?> currentAccount)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(token));
+        if (!_byTokenHash.TryGetValue(Convert.ToBase64String(hash), out var session) || !CryptographicOperations.FixedTimeEquals(hash, session.TokenHash))
+        {
+            return null;
+        }
+        // A session ends when it idles out or its account is removed, disabled or given a new password.
+        var account = currentAccount(session.Account.UserName);
+        if (Expired(session) || account is null || !account.Enabled || account.PasswordHash != session.Account.PasswordHash)
+        {
+            Remove(session);
+            return null;
+        }
+        session.LastUsed = time.GetUtcNow();
+        return session;
+    }
+
+    public Session? FindById(string id) => Live.FirstOrDefault(s => s.Id == id);
+
+    public void Remove(Session session) => _byTokenHash.TryRemove(Convert.ToBase64String(session.TokenHash), out _);
+
+    private bool Expired(Session session) => time.GetUtcNow() - session.LastUsed > config.SessionTimeout;
+
+    private void Sweep()
+    {
+        foreach (var expired in _byTokenHash.Values.Where(Expired).ToList())
+        {
+            Remove(expired);
+        }
+    }
+}
