@@ -7,7 +7,7 @@ using OpenChami.VirtualBmc.TestSupport;
 namespace OpenChami.VirtualBmc.Server.Tests;
 
 /// <summary>The demo configuration served by real Kestrel on free loopback ports, shared by a test class.</summary>
-public sealed class RunningServer : IAsyncLifetime
+public class RunningServer : IAsyncLifetime
 {
     private readonly TempDirectory _dir = new();
 
@@ -45,7 +45,9 @@ public sealed class RunningServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Port = ServerTestSupport.FreePort(IPAddress.Parse("127.0.0.10"));
-        Node = await NodeComposer.StartAsync(SiteLoader.Load(ServerTestSupport.WriteDemoCopy(_dir, Port)).GetOrThrow(), Serilog.Core.Logger.None);
+        var hostFile = ServerTestSupport.WriteDemoCopy(_dir, Port);
+        File.WriteAllText(hostFile, Tweak(File.ReadAllText(hostFile)));
+        Node = await NodeComposer.StartAsync(SiteLoader.Load(hostFile).GetOrThrow(), Serilog.Core.Logger.None);
         App = RedfishServer.Build(Node.State, Serilog.Core.Logger.None);
         await App.StartAsync();
         _thumbprint = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(_dir.Path, "tls", "cert.pem"))).Thumbprint;
@@ -53,7 +55,7 @@ public sealed class RunningServer : IAsyncLifetime
         Anonymous = ClientFor(null, null);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Http.Dispose();
         Anonymous.Dispose();
@@ -61,6 +63,9 @@ public sealed class RunningServer : IAsyncLifetime
         await Node.DisposeAsync();
         _dir.Dispose();
     }
+
+    /// <summary>A subclass changes the host file here (e.g. a lower lockout threshold).</summary>
+    protected virtual string Tweak(string hostYaml) => hostYaml;
 
     public Uri Url(string path, string address = "127.0.0.10") => new($"https://{address}:{Port}{path}");
 
@@ -77,6 +82,6 @@ public sealed class RunningServer : IAsyncLifetime
         return (response, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
     }
 
-    public Task<(HttpResponseMessage Response, JsonElement Body)> GetAsync(string path, Action<HttpRequestMessage>? configure = null) =>
-        SendAsync(HttpMethod.Get, path, null, configure);
+    public Task<(HttpResponseMessage Response, JsonElement Body)> GetAsync(string path, Action<HttpRequestMessage>? configure = null, HttpClient? client = null) =>
+        SendAsync(HttpMethod.Get, path, null, configure, client);
 }

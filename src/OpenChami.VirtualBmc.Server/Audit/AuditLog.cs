@@ -67,6 +67,9 @@ public sealed class AuditLog : IDisposable
 
     public string FilePath { get; }
 
+    /// <summary>The ways an audit write fails (disk full, permissions, log closed at shutdown).</summary>
+    public static bool IsWriteFailure(Exception e) => e is IOException or UnauthorizedAccessException or ObjectDisposedException;
+
     public static bool IsStateChanging(string method) =>
         HttpMethods.IsPost(method) || HttpMethods.IsPatch(method) || HttpMethods.IsPut(method) || HttpMethods.IsDelete(method);
 
@@ -128,6 +131,10 @@ public sealed class AuditLog : IDisposable
         request.EnableBuffering();
         try
         {
+            if (request.ContentLength > request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize)
+            {
+                return JsonValue.Create($"(body of {request.ContentLength} bytes, over the limit)");
+            }
             using var reader = new StreamReader(request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true);
             var text = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
             try
@@ -140,9 +147,16 @@ public sealed class AuditLog : IDisposable
                 return JsonValue.Create($"(unparsable body, {text.Length} characters)");
             }
         }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException)
+        {
+            return JsonValue.Create("(body over the size limit)");
+        }
         finally
         {
-            request.Body.Position = 0;
+            if (request.Body.CanSeek)
+            {
+                request.Body.Position = 0;
+            }
         }
     }
 
@@ -197,7 +211,7 @@ public sealed class AuditMiddleware(AuditLog audit, TimeProvider time, ILogger<A
             {
                 await audit.WriteOutcomeAsync(context, scope);
             }
-            catch (IOException e)
+            catch (Exception e) when (AuditLog.IsWriteFailure(e))
             {
                 log.LogCritical(e, "cannot write the audit outcome of {Method} {Path}", context.Request.Method, context.Request.Path);
             }

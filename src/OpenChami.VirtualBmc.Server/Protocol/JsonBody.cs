@@ -34,6 +34,10 @@ public static class JsonBody
         {
             return (null, BaseMessages.MalformedJSON());
         }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, BaseMessages.PayloadTooLarge());
+        }
     }
 
     /// <summary>Checks a PATCH body against the resource's properties. Returns every problem; empty when the body is acceptable.</summary>

@@ -72,7 +72,7 @@ public sealed class AuthMiddleware(Authenticator authenticator, SessionStore ses
             await audit.WriteIntentAsync(context);
             return true;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        catch (Exception e) when (AuditLog.IsWriteFailure(e))
         {
             context.RequestServices.GetRequiredService<ILogger<AuthMiddleware>>().LogCritical(e, "audit log unwritable: refusing {Method} {Path}", context.Request.Method, context.Request.Path);
             context.Response.Headers.RetryAfter = "30";

@@ -30,7 +30,7 @@ public sealed class Authenticator : IDisposable
     private readonly ConcurrentDictionary<string, FailureCount> _failures = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _slowHashes = new(Environment.ProcessorCount);
     private int _waiting;
-    private readonly string _dummyHash = PasswordHasher.Hash(Guid.NewGuid().ToString(), PasswordHasher.DefaultIterations);
+    private string? _dummyHash;
 
     public Authenticator(Func<IReadOnlyList<Account>> accounts, SecurityConfig config, TimeProvider time)
     {
@@ -41,6 +41,11 @@ public sealed class Authenticator : IDisposable
 
     /// <summary>Raised for every failed attempt (user name as given, whether it is now locked).</summary>
     public event Action<string, bool>? Failed;
+
+    /// <summary>How many slow hashes ran: every failed attempt costs exactly one, a cached success none.</summary>
+    public long SlowHashes => Interlocked.Read(ref _slowHashCount);
+
+    private long _slowHashCount;
 
     public enum Outcome { Accepted, Rejected, Busy }
 
@@ -67,7 +72,8 @@ public sealed class Authenticator : IDisposable
             try
             {
                 // Always one slow hash, whatever the case, so time tells nothing about the account.
-                matches = PasswordHasher.Verify(password, account?.PasswordHash ?? _dummyHash) && account is not null;
+                matches = PasswordHasher.Verify(password, account?.PasswordHash ?? DummyHash()) && account is not null;
+                Interlocked.Increment(ref _slowHashCount);
             }
             finally
             {
@@ -89,6 +95,10 @@ public sealed class Authenticator : IDisposable
         Failed?.Invoke(userName, nowLocked);
         return (Outcome.Rejected, null);
     }
+
+    /// <summary>A hash as slow as the real accounts' (their highest iteration count), checked for unknown users.</summary>
+    private string DummyHash() => _dummyHash ??= PasswordHasher.Hash(Guid.NewGuid().ToString(),
+        _accounts().Select(a => PasswordHasher.IterationsOf(a.PasswordHash)).DefaultIfEmpty(PasswordHasher.DefaultIterations).Max());
 
     public bool IsLocked(string userName) =>
         _failures.TryGetValue(userName, out var f) && f.LockedUntil is { } until && until > _time.GetUtcNow();

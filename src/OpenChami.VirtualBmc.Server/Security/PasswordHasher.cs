@@ -24,6 +24,10 @@ public static class PasswordHasher
         return string.Create(CultureInfo.InvariantCulture, $"{Scheme}${iterations}${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}");
     }
 
+    /// <summary>The iteration count of a stored hash (the default when it cannot be read).</summary>
+    public static int IterationsOf(string stored) =>
+        stored.Split('$') is [Scheme, var text, _, _] && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : DefaultIterations;
+
     /// <summary>Constant-time comparison of the derived key; a malformed stored hash never matches.</summary>
     public static bool Verify(string password, string stored)
     {

@@ -1,0 +1,160 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using OpenChami.VirtualBmc.Server.Security;
+using static OpenChami.VirtualBmc.Server.Tests.ServerTestSupport;
+
+namespace OpenChami.VirtualBmc.Server.Tests.Security;
+
+public sealed class AuthTests(RunningServer server) : IClassFixture<RunningServer>
+{
+    private static string Code(JsonElement body) => body.GetProperty("error").GetProperty("code").GetString()!;
+
+    [Theory]
+    [InlineData("/redfish/v1")]
+    [InlineData("/redfish/v1/")]
+    [InlineData("/redfish/v1/$metadata")]
+    [InlineData("/redfish/v1/odata")]
+    public async Task OnlyRootMetadataAndODataAreAnonymous(string path)
+    {
+        var response = await server.Anonymous.GetAsync(server.Url(path));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/redfish/v1/Systems")]
+    [InlineData("/redfish/v1/Systems/slot0")]
+    [InlineData("/redfish/v1/SessionService/Sessions")]
+    [InlineData("/redfish/v1/AccountService/Accounts")]
+    [InlineData("/redfish/v1/Managers/BMC")]
+    public async Task EverythingElse_Needs401WithBasicChallenge(string path)
+    {
+        var (response, body) = await server.GetAsync(path, client: server.Anonymous);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Base.1.22.NoValidSession", Code(body));
+        Assert.StartsWith("Basic realm=", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WrongPassword_UnknownUser_AndMalformedBasic_LookTheSame()
+    {
+        var answers = new List<(HttpStatusCode, string, string)>();
+        foreach (var client in new[] { server.ClientFor("operator", "wrong-password"), server.ClientFor("nobody", "whatever"), server.ClientFor("", "") })
+        {
+            using (client)
+            {
+                var (response, body) = await server.GetAsync("/redfish/v1/Systems", client: client);
+                answers.Add((response.StatusCode, body.GetRawText(), response.Headers.WwwAuthenticate.ToString()));
+            }
+        }
+        Assert.All(answers, a => Assert.Equal(answers[0], a));
+        Assert.Equal(HttpStatusCode.Unauthorized, answers[0].Item1);
+    }
+
+    [Fact]
+    public async Task Session_LoginUseAndLogout()
+    {
+        var (login, session) = await server.SendAsync(HttpMethod.Post, "/redfish/v1/SessionService/Sessions",
+            $$"""{"UserName":"reader","Password":"{{TestAccounts.ReaderPassword}}"}""", client: server.Anonymous);
+        Assert.Equal(HttpStatusCode.Created, login.StatusCode);
+        var token = login.Headers.GetValues("X-Auth-Token").Single();
+        Assert.True(token.Length >= 43, "256-bit token");
+        var location = login.Headers.Location!.ToString();
+        Assert.Equal(location, session.GetProperty("@odata.id").GetString());
+        Assert.Equal(JsonValueKind.Null, session.GetProperty("Password").ValueKind);
+
+        void WithToken(HttpRequestMessage r) => r.Headers.Add("X-Auth-Token", token);
+        var (systems, _) = await server.GetAsync("/redfish/v1/Systems", WithToken, server.Anonymous);
+        var (reset, resetBody) = await server.SendAsync(HttpMethod.Post, "/redfish/v1/Systems/slot0/Actions/ComputerSystem.Reset", """{"ResetType":"On"}""", WithToken, server.Anonymous);
+        var (mine, _) = await server.GetAsync(location, WithToken, server.Anonymous);
+        var (logout, _) = await server.SendAsync(HttpMethod.Delete, location, null, WithToken, server.Anonymous);
+        var (after, afterBody) = await server.GetAsync("/redfish/v1/Systems", WithToken, server.Anonymous);
+
+        Assert.Equal(HttpStatusCode.OK, systems.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, reset.StatusCode); // ReadOnly holds no ConfigureComponents
+        Assert.Equal("Base.1.22.InsufficientPrivilege", Code(resetBody));
+        Assert.Equal(HttpStatusCode.OK, mine.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+        Assert.Equal("Base.1.22.NoValidSession", Code(afterBody));
+    }
+
+    [Fact]
+    public async Task Sessions_OfOthers_AreInvisibleToNonAdministrators()
+    {
+        var (adminLogin, _) = await server.SendAsync(HttpMethod.Post, "/redfish/v1/SessionService/Sessions",
+            $$"""{"UserName":"admin","Password":"{{TestAccounts.AdminPassword}}"}""", client: server.Anonymous);
+        var adminSession = adminLogin.Headers.Location!.ToString();
+        using var op = server.ClientFor("operator", TestAccounts.OperatorPassword);
+
+        var (list, body) = await server.GetAsync("/redfish/v1/SessionService/Sessions", client: op);
+        var (get, _) = await server.GetAsync(adminSession, client: op);
+        var (delete, _) = await server.SendAsync(HttpMethod.Delete, adminSession, client: op);
+        var (adminList, adminBody) = await server.GetAsync("/redfish/v1/SessionService/Sessions");
+
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.DoesNotContain(adminSession, body.GetRawText(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, delete.StatusCode);
+        Assert.Contains(adminSession, adminBody.GetRawText(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, adminList.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("""{"UserName":"admin"}""", "Base.1.22.PropertyMissing")]
+    [InlineData("""{"UserName":"admin","Password":"x","Extra":1}""", "Base.1.22.PropertyUnknown")]
+    [InlineData("""{"UserName":5,"Password":"x"}""", "Base.1.22.PropertyValueTypeError")]
+    [InlineData("""not json""", "Base.1.22.MalformedJSON")]
+    public async Task BadLoginBody_Is400(string body, string messageId)
+    {
+        var (response, error) = await server.SendAsync(HttpMethod.Post, "/redfish/v1/SessionService/Sessions", body, client: server.Anonymous);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(messageId, error.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OversizedBodyBeforeAuthentication_Is413()
+    {
+        var big = $$"""{"UserName":"admin","Password":"{{new string('x', 8000)}}"}""";
+        var (response, body) = await server.SendAsync(HttpMethod.Post, "/redfish/v1/SessionService/Sessions", big, client: server.Anonymous);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("Base.1.22.PayloadTooLarge", Code(body));
+    }
+
+    [Fact]
+    public async Task BasicCredentials_AreVerifiedOnceThenCached_AndEveryFailureCostsOneSlowHash()
+    {
+        var authenticator = server.App.Services.GetRequiredService<Authenticator>();
+        using var reader = server.ClientFor("reader", TestAccounts.ReaderPassword);
+        await server.GetAsync("/redfish/v1/Systems", client: reader);
+        var before = authenticator.SlowHashes;
+        for (var i = 0; i < 20; i++)
+        {
+            var (ok, _) = await server.GetAsync("/redfish/v1/Systems", client: reader);
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+        Assert.Equal(before, authenticator.SlowHashes);
+
+        using var wrong = server.ClientFor("reader", "not-the-password");
+        using var unknown = server.ClientFor("ghost", "not-the-password");
+        await server.GetAsync("/redfish/v1/Systems", client: wrong);
+        Assert.Equal(before + 1, authenticator.SlowHashes);
+        await server.GetAsync("/redfish/v1/Systems", client: unknown);
+        Assert.Equal(before + 2, authenticator.SlowHashes);
+    }
+
+    [Fact]
+    public async Task SecurityHeaders_AreOnEveryResponse()
+    {
+        foreach (var path in new[] { "/redfish/v1", "/redfish/v1/Systems/slot0", "/redfish/v1/nope" })
+        {
+            var response = await server.Http.GetAsync(server.Url(path));
+            Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+            Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+            Assert.Contains("default-src 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+            Assert.StartsWith("max-age=", response.Headers.GetValues("Strict-Transport-Security").Single(), StringComparison.Ordinal);
+            Assert.True(response.Headers.CacheControl!.NoStore);
+            Assert.False(response.Headers.Contains("Server"));
+        }
+    }
+}
