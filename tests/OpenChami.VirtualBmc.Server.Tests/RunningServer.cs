@@ -42,6 +42,8 @@ public class RunningServer : IAsyncLifetime
 
     private string? _thumbprint;
 
+    public string CertificateThumbprint => _thumbprint!;
+
     public async Task InitializeAsync()
     {
         Port = ServerTestSupport.FreePort(IPAddress.Parse("127.0.0.10"));
