@@ -62,7 +62,11 @@ public static class NodeComposer
             binding.Health[s.Name].Usable ? hypervisor?.FindSlot(s.Name) : null,
             binding.Health[s.Name],
             binding.Devices[s.Name])).ToList();
-        return new RunningNode(new NodeState(site, slots, site.Host.HostEndpoint), hypervisor);
+        var state = new NodeState(site, slots, site.Host.HostEndpoint)
+        {
+            NotReadyReason = () => hypervisor is not null && hypervisor.LastReconcile.Count == 0 ? $"libvirt at {site.Host.LibvirtUri} not reached yet" : null,
+        };
+        return new RunningNode(state, hypervisor);
     }
 
     private static void LogReconcile(Serilog.ILogger log, SlotReconcileResult result)

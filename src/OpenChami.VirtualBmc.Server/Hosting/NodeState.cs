@@ -48,6 +48,7 @@ public sealed class NodeState
     {
         Site = site;
         Slots = slots;
+        _accounts = site.Accounts;
         foreach (var slot in slots)
         {
             _scopes[(slot.Slot.Bmc.Address, slot.Slot.Bmc.Port)] = new EndpointScope([slot], IsHostEndpoint: false);
@@ -61,6 +62,18 @@ public sealed class NodeState
     public LoadedSite Site { get; }
 
     public IReadOnlyList<SlotContext> Slots { get; }
+
+    /// <summary>The accounts in force; replaced whole on a reload (SIGHUP).</summary>
+    public IReadOnlyList<Account> Accounts
+    {
+        get => Volatile.Read(ref _accounts);
+        set => Volatile.Write(ref _accounts, value);
+    }
+
+    private IReadOnlyList<Account> _accounts = [];
+
+    /// <summary>Why the node is not ready to serve yet (null when ready): set by the composer.</summary>
+    public Func<string?> NotReadyReason { get; set; } = () => null;
 
     public IEnumerable<(IPAddress Address, int Port)> Endpoints => _scopes.Keys;
 

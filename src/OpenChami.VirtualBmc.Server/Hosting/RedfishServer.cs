@@ -3,6 +3,7 @@ using OpenChami.VirtualBmc.Redfish;
 using OpenChami.VirtualBmc.Server.Audit;
 using OpenChami.VirtualBmc.Server.Security;
 using OpenChami.VirtualBmc.Slots.Catalog;
+using Prometheus;
 using OpenChami.VirtualBmc.Server.Protocol;
 using OpenChami.VirtualBmc.Server.Resources;
 using Serilog;
@@ -20,14 +21,18 @@ public static class RedfishServer
         builder.Services.AddSingleton(node);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(host.Security);
-        builder.Services.AddSingleton<Func<IReadOnlyList<Account>>>(() => node.Site.Accounts);
+        builder.Services.AddSingleton<Func<IReadOnlyList<Account>>>(() => node.Accounts);
+        builder.Services.AddSingleton<Telemetry>();
+        builder.Services.AddSystemd();
+        builder.Services.AddHostedService<SystemdWatchdog>();
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<Authenticator>();
         builder.Services.AddSingleton(services => new AuditLog(host.Security.AuditLog, logger, services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<AuditMiddleware>();
         builder.Services.AddSingleton<AuthMiddleware>();
 
-        var certificate = host.Tls is { } tls ? TlsCertificates.Load(tls, node.Endpoints.Select(e => e.Address), logger) : null;
+        var certificates = new CertificateHolder(host.Tls is { } tls ? TlsCertificates.Load(tls, node.Endpoints.Select(e => e.Address), logger) : null);
+        builder.Services.AddSingleton(certificates);
         builder.WebHost.UseKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -36,18 +41,34 @@ public static class RedfishServer
             {
                 kestrel.Listen(address, port, listen =>
                 {
-                    if (certificate is not null)
+                    if (certificates.Current is not null)
                     {
-                        listen.UseHttps(certificate, https => https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13);
+                        listen.UseHttps(https =>
+                        {
+                            https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                            // Chosen per handshake, so a reloaded certificate (SIGHUP) serves new connections at once.
+                            https.ServerCertificateSelector = (_, _) => certificates.Current;
+                        });
                     }
                 });
             }
+            if (host.Admin is { } admin)
+            {
+                kestrel.Listen(admin.Address, admin.Port);
+            }
         });
         var app = builder.Build();
+        app.Services.GetRequiredService<Telemetry>();
+        if (host.Admin is { } adminEndpoint)
+        {
+            app.MapWhen(context => context.Connection.LocalPort == adminEndpoint.Port && Equals(Local(context), adminEndpoint.Address),
+                admin => AdminEndpoints.Configure(admin, node));
+        }
         app.Use(InternalErrorAsRedfish);
         app.Use(SecurityHeaders.Invoke);
         app.Use(SelectScope);
         app.UseRouting();
+        app.UseHttpMetrics(options => options.ReduceStatusCodeCardinality());
         app.Use(ProtocolMiddleware.Invoke);
         var audit = app.Services.GetRequiredService<AuditMiddleware>();
         app.Use(audit.InvokeAsync);
@@ -90,6 +111,9 @@ public static class RedfishServer
         AccountServiceResource.Map(app);
         ValidationReportResource.Map(app);
     }
+
+    private static System.Net.IPAddress? Local(HttpContext context) =>
+        context.Connection.LocalIpAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : context.Connection.LocalIpAddress;
 
     /// <summary>A bug must still answer in Redfish form (and be logged), never an empty 500 or a stack trace.</summary>
     private static async Task InternalErrorAsRedfish(HttpContext context, Func<Task> next)

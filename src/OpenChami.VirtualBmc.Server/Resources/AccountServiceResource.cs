@@ -39,12 +39,12 @@ public static class AccountServiceResource
         app.MapRedfishGet(Paths.Accounts, "ManagerAccountCollection", context =>
             RedfishResponses.WriteAsync(context,
                 ResourceCollection.Of(Paths.Accounts, "#ManagerAccountCollection.ManagerAccountCollection", "Accounts",
-                    RequestScope.Node(context).Site.Accounts.Select(a => Paths.Account(a.UserName))),
+                    RequestScope.Node(context).Accounts.Select(a => Paths.Account(a.UserName))),
                 RedfishJsonContext.Wire.ResourceCollection));
         app.MapRedfishGet("/redfish/v1/AccountService/Accounts/{user}", "ManagerAccount", context =>
         {
             var user = (string)context.Request.RouteValues["user"]!;
-            var account = RequestScope.Node(context).Site.Accounts.FirstOrDefault(a => a.UserName == user);
+            var account = RequestScope.Node(context).Accounts.FirstOrDefault(a => a.UserName == user);
             var identity = context.Features.Get<RequestIdentity>();
             // ConfigureSelf reaches only one's own account; ConfigureUsers/ConfigureManager reach all.
             if (identity is not null && !identity.Has(Privilege.ConfigureUsers) && !identity.Has(Privilege.ConfigureManager) && identity.UserName != user)

@@ -15,6 +15,7 @@ public sealed record HostConfig(
     string? ImageCatalog,
     string? AccountsFile,
     BmcEndpoint? HostEndpoint,
+    BmcEndpoint? Admin,
     TlsConfig? Tls,
     bool InsecurePlainHttp,
     SecurityConfig Security,

@@ -21,6 +21,7 @@ internal static class HostConfigReader
             root["images"].String("catalog"),
             root.String("accountsFile"),
             root.Has("hostEndpoint") ? new BmcEndpoint(ParseIp(root["hostEndpoint"]["address"], problems), root["hostEndpoint"].Int("port") ?? 443, root["hostEndpoint"].Where) : null,
+            root.Has("admin") ? new BmcEndpoint(ParseIp(root["admin"]["address"], problems), root["admin"].Int("port")!.Value, root["admin"].Where) : null,
             root.Has("tls") ? new TlsConfig(root["tls"].String("certificate")!, root["tls"].String("key")!, root["tls"].Bool("generateSelfSigned") ?? false) : null,
             root.Bool("insecurePlainHttp") ?? false,
             ReadSecurity(root["security"], problems),

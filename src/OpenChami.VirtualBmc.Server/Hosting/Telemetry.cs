@@ -1,0 +1,50 @@
+using System.Diagnostics.Metrics;
+using OpenChami.VirtualBmc.Server.Security;
+using OpenChami.VirtualBmc.Slots.Runtime;
+
+namespace OpenChami.VirtualBmc.Server.Hosting;
+
+/// <summary>
+/// The service's own metrics (System.Diagnostics.Metrics; prometheus-net exports them with the HTTP metrics on the
+/// admin listener): slot power states, validation findings per slot, failed logins and lockouts.
+/// </summary>
+public sealed class Telemetry : IDisposable
+{
+    public const string MeterName = "OpenChami.VirtualBmc";
+    private readonly Meter _meter = new(MeterName);
+    private readonly Counter<long> _authFailures;
+
+    public Telemetry(NodeState node, Authenticator authenticator)
+    {
+        _authFailures = _meter.CreateCounter<long>("vbmc_auth_failures", description: "Failed logins (Basic or session); locked=true when the failure locked the account");
+        authenticator.Failed += (_, locked) => _authFailures.Add(1, new KeyValuePair<string, object?>("locked", locked ? "true" : "false"));
+        _meter.CreateObservableGauge("vbmc_slot_power_state", () => node.Slots.SelectMany(s => Enum.GetValues<PowerState>().Select(state =>
+            new Measurement<int>(s.PowerState == state ? 1 : 0, new("slot", s.Name), new("state", state.ToString())))),
+            description: "1 for the slot's current power state (from the event-fed cache)");
+        _meter.CreateObservableGauge("vbmc_slot_usable", () => node.Slots.Select(s => new Measurement<int>(s.Health.Usable ? 1 : 0, new KeyValuePair<string, object?>("slot", s.Name))),
+            description: "1 when the slot passed host validation");
+        _meter.CreateObservableGauge("vbmc_validation_findings", () => node.Slots.SelectMany(s => s.Health.Findings.GroupBy(f => f.Severity)
+            .Select(g => new Measurement<int>(g.Count(), new("slot", s.Name), new("severity", g.Key)))),
+            description: "Host validation findings per slot and severity");
+    }
+
+    public void Dispose() => _meter.Dispose();
+}
+
+/// <summary>Sends WATCHDOG=1 to systemd at half the unit's WatchdogSec while the service runs (no-op outside systemd).</summary>
+public sealed class SystemdWatchdog(Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier notifier) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!notifier.IsEnabled
+            || !long.TryParse(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), System.Globalization.CultureInfo.InvariantCulture, out var usec) || usec <= 0)
+        {
+            return;
+        }
+        using var timer = new PeriodicTimer(TimeSpan.FromMicroseconds(usec / 2.0));
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            notifier.Notify(new Microsoft.Extensions.Hosting.Systemd.ServiceState("WATCHDOG=1"));
+        }
+    }
+}
