@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Installs the .deb on this machine, checks what it installed, runs the installed binary (version; validate on the
+# shipped example, which must fail safe; validate on a copy of the demo config pointing at a generated fixture tree),
+# then removes and purges it and checks what is gone and what stays. Needs root. Runnable in CI.
+# Usage: packaging/test-deb.sh [PACKAGE.deb]      (default: the newest artifacts/packages/openchami-vbmc_*.deb)
+# Environment: VBMC_FIXTURE_DIR=DIR uses an existing fixture tree instead of generating one with dotnet run.
+set -euo pipefail
+
+PKG_DIR=$(cd "$(dirname "$0")" && pwd)
+REPO=$(dirname "$PKG_DIR")
+NAME=openchami-vbmc
+DEB=${1:-$(ls -t "$REPO"/artifacts/packages/${NAME}_*_amd64.deb 2>/dev/null | head -n1 || true)}
+[ "$(id -u)" = 0 ] || { echo "error: run as root (installs a package)" >&2; exit 2; }
+[ -f "$DEB" ] || { echo "error: no .deb (build it with packaging/build-deb.sh)" >&2; exit 2; }
+
+passed=0 failed=0
+ok()   { passed=$((passed + 1)); echo "ok   $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
+status() { dpkg-query -W -f='${db:Status-Abbrev}' "$NAME" 2>/dev/null | tr -d ' ' || true; }
+
+TMP=$(mktemp -d /tmp/vbmc-test-deb.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+chmod 0755 "$TMP"
+
+if [ -n "$(status)" ]; then
+  echo "note: $NAME is installed ($(status)); purging it first"
+  dpkg --purge "$NAME" >/dev/null
+fi
+
+echo "== install $(basename "$DEB")"
+dpkg -i "$DEB"
+check "dpkg status is installed" test "$(status)" = ii
+
+echo "== files"
+for f in /usr/lib/$NAME/$NAME /usr/lib/$NAME/$NAME.dll /usr/lib/$NAME/libcoreclr.so \
+         /etc/$NAME/host.yaml /etc/$NAME/accounts.yaml /etc/$NAME/node-type.yaml \
+         /lib/systemd/system/$NAME.service /lib/systemd/system/$NAME-prepare.service \
+         /usr/lib/sysusers.d/$NAME.conf /usr/lib/tmpfiles.d/$NAME.conf /usr/lib/modules-load.d/$NAME.conf \
+         /usr/share/doc/$NAME/copyright /usr/share/doc/$NAME/changelog.Debian.gz /usr/share/man/man1/$NAME.1.gz; do
+  check "file $f" test -f "$f"
+done
+check "/usr/bin/$NAME links to /usr/lib/$NAME/$NAME" test "$(readlink -f /usr/bin/$NAME)" = /usr/lib/$NAME/$NAME
+check "no .pdb shipped" test -z "$(find /usr/lib/$NAME -name '*.pdb')"
+check "copyright carries the DMTF BSD-3-Clause text" grep -q "Distributed Management Task" /usr/share/doc/$NAME/copyright
+check "man page renders" sh -c "zcat /usr/share/man/man1/$NAME.1.gz | groff -man -Tutf8 -ww >/dev/null 2>&1 || ! command -v groff >/dev/null"
+conffiles=$(dpkg-query -W -f='${Conffiles}\n' "$NAME" | awk 'NF {print $1}' | sort | tr '\n' ' ')
+check "conffiles are the three /etc files" test "$conffiles" = "/etc/$NAME/accounts.yaml /etc/$NAME/host.yaml /etc/$NAME/node-type.yaml "
+check "accounts.yaml has no account (no demo password)" sh -c "! grep -v '^[[:space:]]*#' /etc/$NAME/accounts.yaml | grep -q passwordHash"
+check "/etc/$NAME is root:$NAME 0750" test "$(stat -c '%U:%G %a' /etc/$NAME)" = "root:$NAME 750"
+check "accounts.yaml is root:$NAME 0640" test "$(stat -c '%U:%G %a' /etc/$NAME/accounts.yaml)" = "root:$NAME 640"
+
+echo "== account and directories"
+check "user $NAME exists with nologin shell" sh -c "getent passwd $NAME | grep -q ':/usr/sbin/nologin$'"
+check "user $NAME is in group libvirt" sh -c "id -nG $NAME | tr ' ' '\n' | grep -qx libvirt"
+check "/var/lib/$NAME is $NAME's, 0750" test "$(stat -c '%U %a' /var/lib/$NAME)" = "$NAME 750"
+check "/var/cache/$NAME is $NAME's, 0750" test "$(stat -c '%U %a' /var/cache/$NAME)" = "$NAME 750"
+check "services not enabled" test -z "$(find /etc/systemd/system -name "$NAME*.service" 2>/dev/null)"
+
+echo "== run"
+out=$($NAME version); echo "   $out"
+check "openchami-vbmc version" test "${out%% *}" = "$NAME"
+check "runs as the service user" sh -c "runuser -u $NAME -- /usr/bin/$NAME version >/dev/null"
+set +e; /usr/bin/$NAME validate --config /etc/$NAME/host.yaml > "$TMP/shipped.out" 2>&1; rc=$?; set -e
+sed 's/^/   /' "$TMP/shipped.out" | head -n 8
+check "the shipped example config fails safe (validate exits 3, config invalid)" test "$rc" = 3
+
+if [ -n "${VBMC_FIXTURE_DIR:-}" ]; then
+  fixture=$VBMC_FIXTURE_DIR
+else
+  fixture=$TMP/sysfs
+  dotnet run --project "$REPO/tools/OpenChami.VirtualBmc.DemoFixture" -c Release -- "$fixture" >/dev/null
+fi
+mkdir -p "$TMP/config"
+cp "$REPO"/examples/demo/*.yaml "$TMP/config/"
+sed -i "s|^sysfsRoot:.*|sysfsRoot: $fixture|" "$TMP/config/host.yaml"
+set +e; /usr/bin/$NAME validate --config "$TMP/config/host.yaml" > "$TMP/demo.out" 2>&1; rc=$?; set -e
+tail -n 3 "$TMP/demo.out" | sed 's/^/   /'
+# The dense fixture is built so that slot2 (GPUs on nvidia) and slot3 (GPU unbound) fail: exit 1, as designed.
+check "validate on the demo config + fixture: exit 1, 2 of 4 slots usable" sh -c "[ $rc = 1 ] && grep -q '2 of 4 slots usable' '$TMP/demo.out'"
+
+if command -v systemd-analyze >/dev/null; then
+  echo "== units"
+  check "systemd-analyze verify" systemd-analyze verify /lib/systemd/system/$NAME.service /lib/systemd/system/$NAME-prepare.service
+  for unit in $NAME.service $NAME-prepare.service; do
+    echo "   $(systemd-analyze security --offline=true /lib/systemd/system/$unit 2>/dev/null | tail -n1)"
+  done
+fi
+
+echo "== remove"
+dpkg -r "$NAME" >/dev/null
+check "dpkg status is config-files" test "$(status)" = rc
+check "/usr/lib/$NAME gone" test ! -e /usr/lib/$NAME
+check "/usr/bin/$NAME gone" test ! -e /usr/bin/$NAME -a ! -L /usr/bin/$NAME
+check "units gone" test ! -e /lib/systemd/system/$NAME.service -a ! -e /lib/systemd/system/$NAME-prepare.service
+check "conffiles kept" test -f /etc/$NAME/host.yaml -a -f /etc/$NAME/accounts.yaml -a -f /etc/$NAME/node-type.yaml
+
+echo "== purge"
+dpkg --purge "$NAME" >/dev/null
+check "unknown to dpkg" test -z "$(status)"
+check "/etc/$NAME gone" test ! -e /etc/$NAME
+check "/var/lib/$NAME and /var/cache/$NAME gone" test ! -e /var/lib/$NAME -a ! -e /var/cache/$NAME
+check "no file of the package left" sh -c "! find /usr /lib /etc -name '$NAME*' 2>/dev/null | grep -q ."
+check "user $NAME stays (Debian policy: system users are not removed)" sh -c "getent passwd $NAME >/dev/null"
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
