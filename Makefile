@@ -11,12 +11,13 @@ RESULTS       := TestResults
 # Debian packages the build, the demo and the tests need.
 DEB_PACKAGES  := libvirt0 libvirt-clients ca-certificates curl
 
-.PHONY: help deps build demo test clean
+.PHONY: help deps build demo test package package-test clean
 
 help:
 	@echo "make demo   run the service on the demo config (libvirt test driver, fixture node) in the foreground"
 	@echo "make test   run every test and print 'N passed, N failed, N skipped'"
 	@echo "make build  build the solution (Release)"
+	@echo "make package  build the .deb and .rpm (packaging/README.md)"
 	@echo "make deps   install the Debian packages and restore NuGet packages"
 
 deps:
@@ -45,6 +46,14 @@ test: deps
 	rm -rf $(RESULTS)
 	status=0; dotnet test $(SOLUTION) --no-restore --logger trx --results-directory $(RESULTS) -nologo || status=$$?; \
 	bash .ci/trx-summary $(RESULTS); exit $$status
+
+package: deps
+	bash packaging/build-deb.sh
+	VBMC_REUSE_PUBLISH=1 bash packaging/build-rpm.sh
+
+# Installs the .deb on this machine, checks it, removes it (root).
+package-test: package
+	bash packaging/test-deb.sh
 
 clean:
 	rm -rf $(RESULTS) .demo artifacts

@@ -15,6 +15,7 @@ public static class Cli
           validate       Check the configuration files, then each slot's device bindings against this host.
           inventory      Print what this host has: PCI functions, IOMMU groups, SR-IOV, NUMA nodes, hugepages.
           render         Print the libvirt domain XML a slot gets.
+          host prepare   Create the SR-IOV VF pool and bind the slots' devices to vfio-pci (root; --dry-run prints the plan).
           hash-password  Read a password on stdin and print the hash to put in the accounts file.
           version        Print the version.
           help           Print this text; 'openchami-vbmc <command> --help' explains a command.
@@ -47,9 +48,10 @@ public static class Cli
                 "validate" => ValidateCommand.Run(rest, stdout, stderr),
                 "inventory" => InventoryCommand.Run(rest, stdout, stderr),
                 "render" => RenderCommand.Run(rest, stdout, stderr),
+                "host" => HostPrepareCommand.Run(rest, stdout, stderr),
                 "hash-password" => HashPasswordCommand.Run(rest, stdout, stderr, stdin),
                 "version" or "--version" => Version(stdout),
-                _ => throw new UsageException($"unknown command '{verb}'; commands are serve, validate, inventory, render, hash-password, version, help"),
+                _ => throw new UsageException($"unknown command '{verb}'; commands are serve, validate, inventory, render, host prepare, hash-password, version, help"),
             };
         }
         catch (UsageException e)

@@ -50,6 +50,11 @@ public static class ServeCommand
         {
             await using var node = await NodeComposer.StartAsync(site, logger);
             await using var app = RedfishServer.Build(node.State, logger);
+            using var reload = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, signal =>
+            {
+                signal.Cancel = true; // SIGHUP reloads; it must not stop the process
+                Reloader.Reload(configPath, node.State, app.Services.GetRequiredService<CertificateHolder>(), logger);
+            });
             logger.Warning("serving plain HTTP: TLS and authentication are not implemented yet; use loopback addresses only");
             foreach (var slot in node.State.Slots)
             {

@@ -12,18 +12,18 @@ public sealed class Telemetry : IDisposable
 {
     public const string MeterName = "OpenChami.VirtualBmc";
     private readonly Meter _meter = new(MeterName);
-    private readonly Counter<long> _authFailures;
 
+    /// <summary>Instruments are exported as openchami_virtualbmc_&lt;name&gt;.</summary>
     public Telemetry(NodeState node, Authenticator authenticator)
     {
-        _authFailures = _meter.CreateCounter<long>("vbmc_auth_failures", description: "Failed logins (Basic or session); locked=true when the failure locked the account");
-        authenticator.Failed += (_, locked) => _authFailures.Add(1, new KeyValuePair<string, object?>("locked", locked ? "true" : "false"));
-        _meter.CreateObservableGauge("vbmc_slot_power_state", () => node.Slots.SelectMany(s => Enum.GetValues<PowerState>().Select(state =>
+        _meter.CreateObservableCounter("auth_failures", () => authenticator.FailureCounts.Failed, description: "Failed logins (Basic or session)");
+        _meter.CreateObservableCounter("auth_lockouts", () => authenticator.FailureCounts.Lockouts, description: "Failed logins that locked an account");
+        _meter.CreateObservableGauge("slot_power_state", () => node.Slots.SelectMany(s => Enum.GetValues<PowerState>().Select(state =>
             new Measurement<int>(s.PowerState == state ? 1 : 0, new("slot", s.Name), new("state", state.ToString())))),
             description: "1 for the slot's current power state (from the event-fed cache)");
-        _meter.CreateObservableGauge("vbmc_slot_usable", () => node.Slots.Select(s => new Measurement<int>(s.Health.Usable ? 1 : 0, new KeyValuePair<string, object?>("slot", s.Name))),
+        _meter.CreateObservableGauge("slot_usable", () => node.Slots.Select(s => new Measurement<int>(s.Health.Usable ? 1 : 0, new KeyValuePair<string, object?>("slot", s.Name))),
             description: "1 when the slot passed host validation");
-        _meter.CreateObservableGauge("vbmc_validation_findings", () => node.Slots.SelectMany(s => s.Health.Findings.GroupBy(f => f.Severity)
+        _meter.CreateObservableGauge("validation_findings", () => node.Slots.SelectMany(s => s.Health.Findings.GroupBy(f => f.Severity)
             .Select(g => new Measurement<int>(g.Count(), new("slot", s.Name), new("severity", g.Key)))),
             description: "Host validation findings per slot and severity");
     }
@@ -32,11 +32,13 @@ public sealed class Telemetry : IDisposable
 }
 
 /// <summary>Sends WATCHDOG=1 to systemd at half the unit's WatchdogSec while the service runs (no-op outside systemd).</summary>
-public sealed class SystemdWatchdog(Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier notifier) : BackgroundService
+public sealed class SystemdWatchdog(IServiceProvider services) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!notifier.IsEnabled
+        // AddSystemd registers the notifier only when the process runs under systemd.
+        var notifier = services.GetService<Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier>();
+        if (notifier is null || !notifier.IsEnabled
             || !long.TryParse(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), System.Globalization.CultureInfo.InvariantCulture, out var usec) || usec <= 0)
         {
             return;

@@ -39,13 +39,15 @@ public sealed class Authenticator : IDisposable
         _time = time;
     }
 
-    /// <summary>Raised for every failed attempt (user name as given, whether it is now locked).</summary>
-    public event Action<string, bool>? Failed;
-
     /// <summary>How many slow hashes ran: every failed attempt costs exactly one, a cached success none.</summary>
     public long SlowHashes => Interlocked.Read(ref _slowHashCount);
 
     private long _slowHashCount;
+    private long _failedLogins;
+    private long _lockouts;
+
+    /// <summary>Failed logins so far, and how many of them locked an account.</summary>
+    public (long Failed, long Lockouts) FailureCounts => (Interlocked.Read(ref _failedLogins), Interlocked.Read(ref _lockouts));
 
     public enum Outcome { Accepted, Rejected, Busy }
 
@@ -92,7 +94,11 @@ public sealed class Authenticator : IDisposable
             return (Outcome.Accepted, account);
         }
         var nowLocked = CountFailure(userName);
-        Failed?.Invoke(userName, nowLocked);
+        Interlocked.Increment(ref _failedLogins);
+        if (nowLocked)
+        {
+            Interlocked.Increment(ref _lockouts);
+        }
         return (Outcome.Rejected, null);
     }
 

@@ -1,0 +1,54 @@
+using OpenChami.VirtualBmc.Server.Security;
+
+namespace OpenChami.VirtualBmc.Server.Hosting;
+
+/// <summary>
+/// SIGHUP: re-read the configuration, check it in full, and swap what can change safely while serving — the
+/// accounts and the TLS certificate. A configuration with any problem changes nothing (the running one stays and
+/// the log says why). Slots, endpoints and devices need a restart; a reload that changes them says so.
+/// </summary>
+public static class Reloader
+{
+    public static bool Reload(string hostFile, NodeState node, CertificateHolder certificates, Serilog.ILogger log)
+    {
+        log.Information("reload requested: reading {Config}", hostFile);
+        var loaded = SiteLoader.Load(hostFile);
+        if (!loaded.Succeeded)
+        {
+            foreach (var problem in loaded.Problems)
+            {
+                log.Error("reload: {Problem}", problem.ToString());
+            }
+            log.Error("reload refused: {Count} problem(s); the running configuration stays", loaded.Problems.Count);
+            return false;
+        }
+        var site = loaded.Value!;
+        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null;
+        if (site.Host.Tls is { } tls)
+        {
+            try
+            {
+                certificate = TlsCertificates.Load(tls, node.Endpoints.Select(e => e.Address), log);
+            }
+            catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
+            {
+                log.Error("reload refused: the certificate {Certificate} cannot be loaded: {Reason}; the running configuration stays", tls.Certificate, e.Message);
+                return false;
+            }
+        }
+        node.Accounts = site.Accounts;
+        if (certificate is not null)
+        {
+            certificates.Current = certificate;
+        }
+        var before = node.Site.Slots.Select(s => (s.Name, s.Bmc.ToString(), s.Template)).ToList();
+        var after = site.Slots.Select(s => (s.Name, s.Bmc.ToString(), s.Template)).ToList();
+        if (!before.SequenceEqual(after))
+        {
+            log.Warning("reload: slots or endpoints changed in {Config}; they take effect at the next restart", hostFile);
+        }
+        log.Information("reloaded: {Accounts} account(s){Certificate}", site.Accounts.Count,
+            certificate is null ? "" : $", certificate {certificate.Thumbprint} (valid until {certificate.NotAfter:u})");
+        return true;
+    }
+}
