@@ -266,15 +266,27 @@ public sealed class RuntimeOnQemuTests : IAsyncLifetime
         _output.WriteLine(QemuTier.RunScript("start-libvirtd.sh", QemuTier.StateDir));
         _output.WriteLine($"libvirtd restarted in {restart.Elapsed.TotalSeconds:F2} s");
 
-        // The guest kept running; the runtime reconnects on its next call and re-subscribes to events.
-        await runtime.ResetAsync(ResetType.On);
+        // Without any call, the runtime notices the dead connection, reconnects and re-subscribes to events.
+        var reconnect = Stopwatch.StartNew();
+        while (_hv!.Connections.ConnectionLost || _hv.Connections.Current is null)
+        {
+            Assert.True(reconnect.Elapsed < TimeSpan.FromSeconds(30), "the runtime did not reconnect within 30 s of the libvirtd restart");
+            await Task.Delay(50);
+        }
+        _output.WriteLine($"reconnected {reconnect.Elapsed.TotalSeconds:F2} s after libvirtd answered again");
+        Assert.Equal(ReconcileOutcome.InSync, Assert.Single(_hv.LastReconcile).Outcome);
         Assert.Equal(PowerState.On, runtime.PowerState);
-        Assert.Equal(ReconcileOutcome.InSync, Assert.Single(_hv!.LastReconcile).Outcome);
-        Assert.Equal(1, Console.Count(Ready));
+        Assert.Equal(1, Console.Count(Ready)); // the guest kept running through the restart
 
-        // Events flow again: an ACPI shutdown is seen through the cache.
-        await runtime.ResetAsync(ResetType.GracefulShutdown);
-        await WaitForStateAsync(runtime, PowerState.Off, PowerChange, "GracefulShutdown after the libvirtd restart");
+        // A shutdown made outside the runtime reaches the cache through the new event subscription.
+        using (var connection = LibvirtConnection.Open(QemuTier.Uri))
+        using (var dom = connection.LookupByName(_render.DomainName(_slot.Name)))
+        {
+            dom.Shutdown();
+        }
+        await WaitForStateAsync(runtime, PowerState.Off, PowerChange, "external ACPI shutdown after the libvirtd restart");
+
+        // Actions work on the new connection.
         await PowerOnAndWaitForGuestAsync(runtime);
         await runtime.ResetAsync(ResetType.ForceOff);
         Assert.Equal(PowerState.Off, runtime.PowerState);
