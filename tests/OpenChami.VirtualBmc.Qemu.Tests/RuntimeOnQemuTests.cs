@@ -172,11 +172,40 @@ public sealed class RuntimeOnQemuTests : IAsyncLifetime
     {
         var runtime = await StartAsync();
         await PowerOnAndWaitForGuestAsync(runtime);
+        _events.Clear();
         await runtime.ResetAsync(ResetType.GracefulRestart);
         // libvirt's fake reboot: ACPI power button, the guest powers off, QEMU resets instead of exiting (same log file).
         await Console.WaitForAsync(Ready, Boot, occurrences: 2);
         await WaitForStateAsync(runtime, PowerState.On, TimeSpan.FromSeconds(10), "after GracefulRestart");
         Assert.Contains(_events, e => e.Kind == SlotEventKind.Rebooted);
+        _output.WriteLine("events: " + string.Join(", ", _events.Select(e => $"{e.Kind}/{e.PowerState}")));
+        await Task.Delay(500);
+        Assert.Equal(PowerState.On, runtime.PowerState);
+    }
+
+    [SkippableFact]
+    public async Task Power_cycle_nmi_and_the_power_button()
+    {
+        var runtime = await StartAsync();
+        await PowerOnAndWaitForGuestAsync(runtime);
+        await runtime.ResetAsync(ResetType.Nmi);
+        Assert.Equal(PowerState.On, runtime.PowerState);
+        // PowerCycle = destroy + create: a new QEMU process, so a fresh console log.
+        await runtime.ResetAsync(ResetType.PowerCycle);
+        Assert.Equal(PowerState.On, runtime.PowerState);
+        await Console.WaitForAsync(Ready, Boot);
+        // The power button on a running guest is an ACPI shutdown; on an off system it powers on.
+        await runtime.ResetAsync(ResetType.PushPowerButton);
+        await WaitForStateAsync(runtime, PowerState.Off, PowerChange, "PushPowerButton when on");
+        await runtime.ResetAsync(ResetType.PushPowerButton);
+        Assert.Equal(PowerState.On, runtime.PowerState);
+        await Console.WaitForAsync(Ready, Boot);
+        var conflict = await Assert.ThrowsAsync<SlotRuntimeException>(async () =>
+        {
+            await runtime.ResetAsync(ResetType.ForceOff);
+            await runtime.ResetAsync(ResetType.GracefulRestart);
+        });
+        Assert.Equal(SlotRuntimeErrorKind.Conflict, conflict.Kind);
     }
 
     [SkippableFact]
