@@ -125,6 +125,7 @@ public sealed class RuntimeOnQemuTests : IAsyncLifetime
         await console.WaitForAsync(Ready, Boot);
         var ready = returned.Elapsed;
         await console.WaitForAsync(marker, TimeSpan.FromSeconds(1));
+        Assert.DoesNotContain("VBMC-WARNING", console.Text(), StringComparison.Ordinal);
         _output.WriteLine($"On returned -> first console line {firstLine.TotalSeconds:F2} s, guest ready {ready.TotalSeconds:F2} s");
         QemuTier.Record("On returned -> first console line", firstLine);
         QemuTier.Record("On returned -> guest init ready", ready);

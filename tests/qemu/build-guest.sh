@@ -72,7 +72,15 @@ echo "VBMC-PRODUCT-NAME: $(cat /sys/class/dmi/id/product_name 2>/dev/null)"
 echo "VBMC-BOARD-SERIAL: $(cat /sys/class/dmi/id/board_serial 2>/dev/null)"
 insmod /lib/modules/evdev.ko
 insmod /lib/modules/button.ko
+# READY means "the power button works": wait (bounded) for the button's event device, start acpid, and wait until
+# acpid holds it open. A button press before that would be lost, and a slow (loaded, TCG) boot makes that likely.
+i=0
+until ls /dev/input/event* >/dev/null 2>&1 || [ $i -ge 200 ]; do usleep 50000; i=$((i+1)); done
 acpid -d -c /etc/acpi &
+apid=$!
+i=0
+until ls -l /proc/$apid/fd 2>/dev/null | grep -q /dev/input/event || [ $i -ge 200 ]; do usleep 50000; i=$((i+1)); done
+ls -l /proc/$apid/fd 2>/dev/null | grep -q /dev/input/event || echo "VBMC-WARNING: acpid has no input device open"
 echo "VBMC-READY: kernel $(uname -r), uptime $(cut -d' ' -f1 /proc/uptime)s"
 while :; do sleep 3600; done
 INIT
@@ -102,7 +110,8 @@ LABEL vbmc
 CFG
   xorriso -as mkisofs -quiet -o "$1" -V VBMC -J -R \
     -isohybrid-mbr "$ISOHDPFX" -c isolinux/boot.cat -b isolinux/isolinux.bin \
-    -no-emul-boot -boot-load-size 4 -boot-info-table "$iso"
+    -no-emul-boot -boot-load-size 4 -boot-info-table "$iso" >"$WORK/xorriso.log" 2>&1 \
+    || { cat "$WORK/xorriso.log" >&2; echo "build-guest: xorriso failed for $1" >&2; return 1; }
 }
 make_iso "$WORK/cd.iso" VBMC-BOOTED-FROM-CD
 make_iso "$WORK/disk.img" VBMC-BOOTED-FROM-DISK
