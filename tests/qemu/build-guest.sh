@@ -122,4 +122,4 @@ echo "$KVER" > "$OUT/kernel-version"
 echo "$inputs" > "$OUT/inputs.sha256"
 end=$(date +%s.%N)
 awk -v s="$start" -v e="$end" -v o="$OUT" 'BEGIN { printf "build-guest: built %s in %.1f s\n", o, e - s }'
-ls -l "$OUT"
+ls -l "$OUT" || true
