@@ -281,6 +281,22 @@ public sealed class RuntimeOnQemuTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task Virtual_media_over_http_is_streamed_by_QEMU_and_boots()
+    {
+        var runtime = await StartAsync();
+        using var server = new RangeFileServer(QemuTier.CdImage, "images/cd.iso");
+        await runtime.InsertMediaAsync(server.Url);
+        Assert.Equal(server.Url, await runtime.GetInsertedMediaAsync());
+        await runtime.SetBootOverrideAsync(new BootOverride(BootSource.Cd, BootOverrideEnabled.Continuous, BootMode.Legacy));
+        await PowerOnAndWaitForGuestAsync(runtime, CdMarker);
+        Assert.True(server.Requests > 1, $"QEMU made {server.Requests} requests to {server.Url}");
+        _output.WriteLine($"{server.Requests} http requests for the CD boot");
+        await runtime.EjectMediaAsync();
+        Assert.Null(await runtime.GetInsertedMediaAsync());
+        await runtime.ResetAsync(ResetType.ForceOff);
+    }
+
+    [SkippableFact]
     public async Task The_runtime_survives_a_libvirtd_restart()
     {
         var runtime = await StartAsync();

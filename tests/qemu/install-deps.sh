@@ -3,6 +3,7 @@
 #   libvirt-daemon + libvirt-daemon-driver-qemu  monolithic libvirtd with the QEMU driver (no libvirt-daemon-system:
 #                                                that one brings systemd units and users the tier does not use)
 #   qemu-system-x86                              the emulator (TCG; KVM does not work on these machines)
+#   qemu-block-extra                             QEMU's curl block driver: virtual media streamed over http(s)
 #   busybox-static, cpio                         the guest's initramfs
 #   xorriso, isolinux, syslinux-common           the bootable CD (virtual media test)
 # The guest kernel (linux-image-*-cloud-amd64) is NOT installed on the host: its .deb is downloaded with
@@ -16,7 +17,7 @@ DEBS="$STATE/debs"
 mkdir -p "$DEBS"
 export DEBIAN_FRONTEND=noninteractive
 
-PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 busybox-static cpio xorriso isolinux syslinux-common)
+PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-block-extra busybox-static cpio xorriso isolinux syslinux-common)
 KERNEL_META=linux-image-cloud-amd64
 
 start=$(date +%s.%N)
@@ -48,7 +49,7 @@ if [[ -z "$have_kernel_deb" ]]; then
   (cd "$DEBS" && apt-get download -q "$kpkg")
 fi
 
-for b in /usr/sbin/libvirtd /usr/bin/virsh /usr/bin/qemu-system-x86_64 /bin/busybox /usr/bin/xorriso /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32; do
+for b in /usr/lib/x86_64-linux-gnu/qemu/block-curl.so /usr/sbin/libvirtd /usr/bin/virsh /usr/bin/qemu-system-x86_64 /bin/busybox /usr/bin/xorriso /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32; do
   [[ -e "$b" ]] || { echo "install-deps: $b missing after install" >&2; exit 1; }
 done
 ls "$DEBS"/linux-image-*-cloud-amd64*.deb >/dev/null
