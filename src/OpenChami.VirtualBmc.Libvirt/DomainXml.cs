@@ -16,6 +16,24 @@ namespace OpenChami.VirtualBmc.Libvirt;
 public sealed record DomainRenderOptions(string DomainType, string HostId, bool ManagedHostdevs = false, string NamePrefix = "vbmc-")
 {
     public string DomainName(string slotName) => NamePrefix + slotName;
+
+    /// <summary>
+    /// When set, the serial console is also written to <c>&lt;dir&gt;/&lt;domain name&gt;.serial.log</c> (libvirt
+    /// <c>&lt;log file append='off'/&gt;</c>: QEMU truncates it at each start). Absolute path; the directory must exist
+    /// and be writable by QEMU. Null (default): pty only.
+    /// </summary>
+    public string? SerialLogDirectory { get; init; }
+
+    /// <summary>
+    /// When set, this raw image (absolute path) is attached read-only as a virtio hard disk, which the default boot
+    /// order (disk, then network) boots. For the QEMU test tier, whose slots must boot a guest without a network;
+    /// production slots are diskless (null, the default).
+    /// </summary>
+    public string? BootDiskImage { get; init; }
+
+    /// <summary>The serial log file of a slot's domain, or null without <see cref="SerialLogDirectory"/>.</summary>
+    public string? SerialLogPath(string slotName) =>
+        SerialLogDirectory is { } dir ? Path.Combine(dir, DomainName(slotName) + ".serial.log") : null;
 }
 
 /// <summary>
@@ -295,6 +313,18 @@ public static class DomainXml
         devices.Add(new XElement("disk", new XAttribute("type", "file"), new XAttribute("device", "cdrom"),
             new XElement("target", new XAttribute("dev", CdromTarget), new XAttribute("bus", "sata")),
             new XElement("readonly")));
+        if (options.BootDiskImage is { } image)
+        {
+            if (!Path.IsPathFullyQualified(image))
+            {
+                throw new ArgumentException($"boot disk image '{image}' is not an absolute path", nameof(options));
+            }
+            devices.Add(new XElement("disk", new XAttribute("type", "file"), new XAttribute("device", "disk"),
+                new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", "raw")),
+                new XElement("source", new XAttribute("file", image)),
+                new XElement("target", new XAttribute("dev", "vda"), new XAttribute("bus", "virtio")),
+                new XElement("readonly")));
+        }
         var managed = options.ManagedHostdevs ? "yes" : "no";
         foreach (var device in template.Devices)
         {
@@ -324,7 +354,17 @@ public static class DomainXml
                 source,
                 new XElement("model", new XAttribute("type", "virtio"))));
         }
-        devices.Add(new XElement("serial", new XAttribute("type", "pty"), new XElement("target", new XAttribute("port", 0))));
+        var serialDevice = new XElement("serial", new XAttribute("type", "pty"));
+        if (options.SerialLogPath(slot.Name) is { } log)
+        {
+            if (!Path.IsPathFullyQualified(log))
+            {
+                throw new ArgumentException($"serial log directory '{options.SerialLogDirectory}' is not an absolute path", nameof(options));
+            }
+            serialDevice.Add(new XElement("log", new XAttribute("file", log), new XAttribute("append", "off")));
+        }
+        serialDevice.Add(new XElement("target", new XAttribute("port", 0)));
+        devices.Add(serialDevice);
         devices.Add(new XElement("console", new XAttribute("type", "pty"), new XElement("target", new XAttribute("type", "serial"), new XAttribute("port", 0))));
         domain.Add(devices);
         return domain;

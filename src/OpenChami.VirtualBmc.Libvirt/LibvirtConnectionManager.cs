@@ -19,7 +19,8 @@ internal sealed class LibvirtConnectionManager : IDisposable
     private LibvirtConnection? _connection;
     private TimeSpan _backoff;
     private DateTime _nextAttemptUtc = DateTime.MinValue;
-    private bool _disposed;
+    private volatile bool _disposed;
+    private volatile bool _everConnected;
 
     public LibvirtConnectionManager(string uri, TimeSpan callTimeout, int workers = 4, TimeSpan? minBackoff = null, TimeSpan? maxBackoff = null)
     {
@@ -50,7 +51,32 @@ internal sealed class LibvirtConnectionManager : IDisposable
     public Action<LibvirtConnection>? Disconnected { get; set; }
 
     /// <summary>The current connection, if any (tests use it to pull the connection from under the manager).</summary>
-    internal LibvirtConnection? Current => _connection;
+    internal LibvirtConnection? Current => Volatile.Read(ref _connection);
+
+    /// <summary>
+    /// True when a connection was established before and is now gone, closed or dead (libvirtd restarted or went away).
+    /// Cheap (virConnectIsAlive makes no RPC): the hypervisor polls it to reconnect, and so re-subscribe to events,
+    /// without waiting for the next call.
+    /// </summary>
+    public bool ConnectionLost
+    {
+        get
+        {
+            if (!_everConnected || _disposed)
+            {
+                return false;
+            }
+            var connection = Volatile.Read(ref _connection);
+            try
+            {
+                return connection is null || !connection.IsAlive;
+            }
+            catch (ObjectDisposedException)
+            {
+                return true;
+            }
+        }
+    }
 
     /// <summary>Runs <paramref name="call"/> on a worker with a live connection; see <see cref="Submit{T}"/> for the two tasks.</summary>
     public Task<T> RunAsync<T>(Func<LibvirtConnection, T> call, CancellationToken cancellationToken = default) =>
@@ -146,6 +172,7 @@ internal sealed class LibvirtConnectionManager : IDisposable
                 opened = LibvirtConnection.Open(Uri);
                 Connected?.Invoke(opened);
                 _connection = opened;
+                _everConnected = true;
                 _backoff = _minBackoff;
                 _nextAttemptUtc = DateTime.MinValue;
                 return opened;

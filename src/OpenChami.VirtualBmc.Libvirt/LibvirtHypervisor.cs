@@ -17,6 +17,12 @@ public sealed record LibvirtHypervisorOptions(string Uri, DomainRenderOptions Do
     /// <summary>Period of the state resync that backs up the event-fed cache.</summary>
     public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How often a lost connection (libvirtd restarted) is noticed and reconnected without waiting for a call or the
+    /// resync: until then no events arrive and the cache can go stale.
+    /// </summary>
+    public TimeSpan ConnectionCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Worker threads that make the blocking libvirt calls.</summary>
     public int Workers { get; init; } = 4;
 }
@@ -231,20 +237,37 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Resyncs every ResyncInterval, and at once (every ConnectionCheckInterval, throttled by the manager's backoff) when
+    /// an established connection is lost: a libvirtd restart kills the event subscription, so the cache would otherwise
+    /// miss every change until the next call or the next periodic resync.
+    /// </summary>
     private async Task ResyncLoopAsync()
     {
-        using var timer = new PeriodicTimer(_options.ResyncInterval);
+        var tick = _options.ConnectionCheckInterval < _options.ResyncInterval ? _options.ConnectionCheckInterval : _options.ResyncInterval;
+        using var timer = new PeriodicTimer(tick);
+        var sinceResync = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
             {
+                var lost = _manager.ConnectionLost;
+                if (!lost && sinceResync.Elapsed < _options.ResyncInterval)
+                {
+                    continue;
+                }
                 try
                 {
                     await ResyncAsync(_stopping.Token).ConfigureAwait(false);
+                    sinceResync.Restart();
                 }
                 catch (Exception e) when (e is SlotRuntimeException or LibvirtException)
                 {
                     // libvirt away: the next tick (or the next action) reconnects.
+                    if (!lost)
+                    {
+                        sinceResync.Restart();
+                    }
                 }
             }
         }

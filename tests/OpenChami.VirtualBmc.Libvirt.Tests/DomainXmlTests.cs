@@ -79,6 +79,33 @@ public sealed class DomainXmlTests
     }
 
     [Fact]
+    public void Serial_log_and_boot_disk_options_render_and_are_off_by_default()
+    {
+        var slot = TestSlots.DemoSite.FindSlot("slot0")!;
+        var placement = TestSlots.Placement(slot);
+        var plain = DomainXml.Render(slot, placement, TestSlots.Options("x-")).Root!.Element("devices")!;
+        Assert.Null(plain.Element("serial")!.Element("log"));
+        Assert.Single(plain.Elements("disk"));
+
+        var options = TestSlots.Options("x-") with { SerialLogDirectory = "/var/log/vbmc", BootDiskImage = "/images/boot.img" };
+        var devices = DomainXml.Render(slot, placement, options).Root!.Element("devices")!;
+        var log = devices.Element("serial")!.Element("log")!;
+        Assert.Equal("/var/log/vbmc/x-slot0.serial.log", log.Attribute("file")!.Value);
+        Assert.Equal("off", log.Attribute("append")!.Value);
+        Assert.Equal("/var/log/vbmc/x-slot0.serial.log", options.SerialLogPath("slot0"));
+        // libvirt wants <log> before <target> inside the character device.
+        Assert.Equal(["log", "target"], devices.Element("serial")!.Elements().Select(e => e.Name.LocalName));
+        var disk = devices.Elements("disk").Single(d => d.Attribute("device")!.Value == "disk");
+        Assert.Equal("/images/boot.img", disk.Element("source")!.Attribute("file")!.Value);
+        Assert.Equal("virtio", disk.Element("target")!.Attribute("bus")!.Value);
+        Assert.NotNull(disk.Element("readonly"));
+        Assert.NotEqual(DomainXml.TemplateHash(slot, placement, TestSlots.Options("x-")), DomainXml.TemplateHash(slot, placement, options));
+
+        Assert.Throws<ArgumentException>(() => DomainXml.Render(slot, placement, TestSlots.Options("x-") with { SerialLogDirectory = "relative" }));
+        Assert.Throws<ArgumentException>(() => DomainXml.Render(slot, placement, TestSlots.Options("x-") with { BootDiskImage = "boot.img" }));
+    }
+
+    [Fact]
     public void NoCloud_serial_follows_cloud_inits_format()
     {
         Assert.Equal("ds=nocloud-net;s=http://10.0.0.1:8000/ci/;i=iid-1",

@@ -157,6 +157,20 @@ public sealed class HypervisorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_lost_connection_is_reconnected_without_waiting_for_a_call()
+    {
+        var (hv, _) = await Started();
+        var before = hv.Connections.Current!;
+        before.Dispose();
+        Assert.True(hv.Connections.ConnectionLost);
+        // The resync is 5 minutes away and nothing calls the runtime: the connection check reconnects on its own.
+        await Eventually.True(() => hv.Connections.Current is { } now && !ReferenceEquals(now, before) && now.IsAlive,
+            "a new connection without any call", timeoutMs: 10_000);
+        Assert.False(hv.Connections.ConnectionLost);
+        Assert.All(hv.LastReconcile, r => Assert.Equal(ReconcileOutcome.InSync, r.Outcome));
+    }
+
+    [Fact]
     public async Task Unreachable_libvirt_is_unavailable_and_backs_off()
     {
         var hv = Create("test:///no/such/node.xml");
