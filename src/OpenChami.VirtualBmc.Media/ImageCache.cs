@@ -137,14 +137,10 @@ public sealed class ImageCache : IImageFetcher
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long size = 0;
             var header = new byte[IsoHeaderLength];
-            await using (var file = new FileStream(part, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                BufferSize = 0,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            }))
+            var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0 };
+            if (!OperatingSystem.IsWindows())
+                create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            await using (var file = new FileStream(part, create))
             {
                 await using var body = await response.Response.Content.ReadAsStreamAsync(cancellationToken);
                 var buffer = new byte[1 << 20];
@@ -173,7 +169,8 @@ public sealed class ImageCache : IImageFetcher
             var sha = Convert.ToHexStringLower(hash.GetHashAndReset());
             var fileName = sha + ".iso";
             var final = PathOf(fileName);
-            File.SetUnixFileMode(part, ReadOnlyMode);
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(part, ReadOnlyMode);
             lock (gate)
             {
                 if (File.Exists(final))
