@@ -56,9 +56,7 @@ public sealed class ImageCache : IImageFetcher
         await urlLock.WaitAsync(cancellationToken);
         try
         {
-            var image = await FetchLockedAsync(url, key, credentials, total.Token);
-            Hold(holder, image);
-            return image;
+            return await FetchLockedAsync(url, key, credentials, holder, total.Token);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -84,7 +82,7 @@ public sealed class ImageCache : IImageFetcher
         }
     }
 
-    private async Task<FetchedImage> FetchLockedAsync(Uri url, string key, ImageCredentials? credentials, CancellationToken cancellationToken)
+    private async Task<FetchedImage> FetchLockedAsync(Uri url, string key, ImageCredentials? credentials, string holder, CancellationToken cancellationToken)
     {
         CacheEntry? known;
         lock (gate)
@@ -99,7 +97,17 @@ public sealed class ImageCache : IImageFetcher
 
         using var response = await fetcher.GetAsync(url, credentials, known?.ETag, cancellationToken);
         if (known is not null && IsCurrent(known, response))
-            return Touch(known, url, fromCache: true);
+        {
+            lock (gate)
+            {
+                if (File.Exists(PathOf(known.FileName)))
+                    return CommitLocked(known with { LastUsed = time.GetUtcNow() }, holder, url, fromCache: true);
+                entries.Remove(key);
+            }
+            // Evicted meanwhile: ask again without the validator (no cached copy now, so this cannot recurse twice).
+            if (response.NotModified)
+                return await FetchLockedAsync(url, key, credentials, holder, cancellationToken);
+        }
         if (response.NotModified)
             throw new ImageFetchException(ImageFetchErrorKind.SourceError, $"{PinnedHttpFetcher.Describe(url)}: 304 without a cached copy");
 
@@ -109,14 +117,37 @@ public sealed class ImageCache : IImageFetcher
         lock (gate)
             EvictLocked(response.ContentLength ?? 0);
 
-        var (fileName, size, sha) = await DownloadAsync(response, limit, cancellationToken);
-        var entry = new CacheEntry(key, response.ETag, size, sha, fileName, time.GetUtcNow());
-        lock (gate)
+        var (part, size, sha) = await DownloadAsync(response, limit, cancellationToken);
+        try
         {
-            entries[key] = entry;
-            SaveLocked();
+            lock (gate)
+            {
+                // Same content already cached (another URL): keep that file. The rename is atomic; the name is ours.
+                var fileName = sha + ".iso";
+                if (!File.Exists(PathOf(fileName)))
+                    File.Move(part, PathOf(fileName));
+                var entry = new CacheEntry(key, response.ETag, size, sha, fileName, time.GetUtcNow());
+                return CommitLocked(entry, holder, url, fromCache: false);
+            }
         }
-        return ToImage(entry, url, fromCache: false);
+        catch (IOException ex)
+        {
+            throw new ImageFetchException(ImageFetchErrorKind.LocalFailure, $"{PinnedHttpFetcher.Describe(url)}: storing the image failed: {ex.GetType().Name}", ex);
+        }
+        finally
+        {
+            TryDelete(part);
+        }
+    }
+
+    /// <summary>Records the entry and the holder's use of it in one step, so eviction never sees it unheld.</summary>
+    private FetchedImage CommitLocked(CacheEntry entry, string holder, Uri url, bool fromCache)
+    {
+        entries[entry.Url] = entry;
+        holders[holder] = entry.FileName;
+        EvictLocked(0);
+        SaveLocked();
+        return ToImage(entry, url, fromCache);
     }
 
     private static bool IsCurrent(CacheEntry known, PinnedResponse response)
@@ -128,7 +159,8 @@ public sealed class ImageCache : IImageFetcher
         return known.ETag is null && response.ContentLength == known.Size;
     }
 
-    private async Task<(string FileName, long Size, string Sha256)> DownloadAsync(PinnedResponse response, long limit, CancellationToken cancellationToken)
+    /// <summary>Streams the body into a new ".part" file; returns it complete, fsync'ed and read-only, or deletes it and throws.</summary>
+    private async Task<(string Part, long Size, string Sha256)> DownloadAsync(PinnedResponse response, long limit, CancellationToken cancellationToken)
     {
         var url = response.FinalUrl;
         var part = Path.Combine(options.CacheDirectory, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)) + PartSuffix);
@@ -166,27 +198,19 @@ public sealed class ImageCache : IImageFetcher
                 file.Flush(flushToDisk: true);
             }
 
-            var sha = Convert.ToHexStringLower(hash.GetHashAndReset());
-            var fileName = sha + ".iso";
-            var final = PathOf(fileName);
             if (!OperatingSystem.IsWindows())
                 File.SetUnixFileMode(part, ReadOnlyMode);
-            lock (gate)
-            {
-                if (File.Exists(final))
-                    File.Delete(part);
-                else
-                    File.Move(part, final);
-            }
-            return (fileName, size, sha);
+            return (part, size, Convert.ToHexStringLower(hash.GetHashAndReset()));
         }
         catch (IOException ex) when (ex is not HttpIOException)
         {
+            TryDelete(part);
             throw new ImageFetchException(ImageFetchErrorKind.LocalFailure, $"{PinnedHttpFetcher.Describe(url)}: writing the cache failed: {ex.GetType().Name}", ex);
         }
-        finally
+        catch
         {
             TryDelete(part);
+            throw;
         }
     }
 
@@ -220,27 +244,6 @@ public sealed class ImageCache : IImageFetcher
     {
         if (!header.AsSpan(0x8001, IsoMagic.Length).SequenceEqual(IsoMagic))
             throw new ImageFetchException(ImageFetchErrorKind.BadFormat, $"{PinnedHttpFetcher.Describe(url)}: not an ISO 9660 image (no CD001 signature at offset 0x8001)");
-    }
-
-    private FetchedImage Touch(CacheEntry known, Uri url, bool fromCache)
-    {
-        lock (gate)
-        {
-            var touched = known with { LastUsed = time.GetUtcNow() };
-            entries[known.Url] = touched;
-            SaveLocked();
-            return ToImage(touched, url, fromCache);
-        }
-    }
-
-    private void Hold(string holder, FetchedImage image)
-    {
-        lock (gate)
-        {
-            holders[holder] = Path.GetFileName(image.Path);
-            EvictLocked(0);
-            SaveLocked();
-        }
     }
 
     /// <summary>Evicts least-recently-used files nobody holds until <paramref name="incoming"/> more bytes fit.</summary>
@@ -292,7 +295,8 @@ public sealed class ImageCache : IImageFetcher
         foreach (var path in Directory.EnumerateFiles(options.CacheDirectory))
         {
             var name = Path.GetFileName(path);
-            if (name != IndexFile && !known.Contains(name))
+            // Only names this cache generates: a misconfigured directory never loses foreign files.
+            if ((IsCacheFileName(name) && !known.Contains(name)) || IsPartFileName(name))
                 TryDelete(path);
         }
     }
@@ -311,6 +315,9 @@ public sealed class ImageCache : IImageFetcher
 
     private static bool IsCacheFileName(string name) =>
         name.Length == 68 && name.EndsWith(".iso", StringComparison.Ordinal) && name[..64].All(char.IsAsciiHexDigitLower);
+
+    private static bool IsPartFileName(string name) =>
+        name.EndsWith(PartSuffix, StringComparison.Ordinal) && (name == IndexFile + PartSuffix || (name.Length == 37 && name[..32].All(char.IsAsciiHexDigitLower)));
 
     private static void TryDelete(string path)
     {

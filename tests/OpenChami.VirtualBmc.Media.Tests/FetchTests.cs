@@ -544,18 +544,58 @@ public sealed class FetchTests : IDisposable
     }
 
     [Fact]
-    public async Task Restart_KeepsTheIndex_AndDeletesLeftoverPartialFiles()
+    public async Task Restart_KeepsTheIndex_DeletesLeftoverPartialFiles_AndLeavesForeignFiles()
     {
         var iso = Images.Iso();
         await using var server = new LoopbackServer(Serve(iso));
         var first = await new ImageCache(Options()).FetchAsync(server.Url(), null, "slot1");
-        await File.WriteAllTextAsync(Path.Combine(CacheDir, "deadbeef.part"), "half");
-        await File.WriteAllTextAsync(Path.Combine(CacheDir, "stray.iso"), "not ours");
+        var part = Path.Combine(CacheDir, new string('a', 32) + ".part");
+        var orphan = Path.Combine(CacheDir, new string('b', 64) + ".iso");
+        await File.WriteAllTextAsync(part, "half");
+        await File.WriteAllTextAsync(orphan, "from an index entry that was lost");
+        await File.WriteAllTextAsync(Path.Combine(CacheDir, "not-ours.qcow2"), "foreign");
 
         var again = await new ImageCache(Options()).FetchAsync(server.Url(), null, "slot1");
 
         Assert.True(again.FromCache);
         Assert.Equal(first.Path, again.Path);
-        Assert.Equal([first.Sha256 + ".iso"], CacheFiles());
+        Assert.False(File.Exists(part));
+        Assert.False(File.Exists(orphan));
+        Assert.Equal([first.Sha256 + ".iso", "not-ours.qcow2"], CacheFiles());
+    }
+
+    [Fact]
+    public async Task CachedCopy_IsNotServedToACallerTheSourceRefuses()
+    {
+        var iso = Images.Iso();
+        var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("alice:pw"));
+        await using var server = new LoopbackServer((r, s, _) => r.Header("Authorization") != expected
+            ? LoopbackServer.RespondAsync(s, 401, [])
+            : r.Header("If-None-Match") == "\"v1\""
+                ? LoopbackServer.RespondAsync(s, 304, null, ("ETag", "\"v1\""))
+                : LoopbackServer.RespondAsync(s, 200, iso, ("ETag", "\"v1\"")));
+        var cache = new ImageCache(Options() with { AllowCredentialsOverHttp = true });
+
+        await cache.FetchAsync(server.Url(), new ImageCredentials("alice", "pw"), "slot1");
+        var ex = await Assert.ThrowsAsync<ImageFetchException>(() => cache.FetchAsync(server.Url(), null, "slot2"));
+        var wrong = await Assert.ThrowsAsync<ImageFetchException>(() => cache.FetchAsync(server.Url(), new ImageCredentials("alice", "guess"), "slot2"));
+
+        Assert.Equal(ImageFetchErrorKind.Unauthorized, ex.Kind);
+        Assert.Equal(ImageFetchErrorKind.Unauthorized, wrong.Kind);
+    }
+
+    [Fact]
+    public async Task SameContentUnderTwoUrls_IsStoredOnce()
+    {
+        var iso = Images.Iso();
+        await using var server = new LoopbackServer(Serve(iso));
+        var cache = new ImageCache(Options());
+
+        var a = await cache.FetchAsync(server.Url("/a.iso"), null, "slot1");
+        var b = await cache.FetchAsync(server.Url("/b.iso"), null, "slot2");
+
+        Assert.False(b.FromCache);
+        Assert.Equal(a.Path, b.Path);
+        Assert.Single(CacheFiles());
     }
 }
