@@ -120,7 +120,7 @@ internal sealed class PinnedHttpFetcher(ImageFetchOptions options, UrlPolicy pol
                 var resolve = options.Resolver ?? ((host, ct) => Dns.GetHostAddressesAsync(host, ct));
                 addresses = await resolve(target.Host, cancellationToken);
             }
-            catch (SocketException ex)
+            catch (Exception ex) when (ex is SocketException or ArgumentException)
             {
                 throw new ImageFetchException(ImageFetchErrorKind.Unreachable, $"{Describe(target.Url)}: host name could not be resolved", ex);
             }

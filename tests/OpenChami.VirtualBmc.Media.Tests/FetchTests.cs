@@ -598,4 +598,19 @@ public sealed class FetchTests : IDisposable
         Assert.Equal(a.Path, b.Path);
         Assert.Single(CacheFiles());
     }
+
+    [Fact]
+    public async Task UserInfoInTheUrl_IsRefused_AndNotEchoed()
+    {
+        await using var server = new LoopbackServer(Serve(Images.Iso()));
+        var url = new Uri($"http://alice:s3cr3t@{server.Authority}/image.iso?token=signed-secret");
+
+        var ex = await Assert.ThrowsAsync<ImageFetchException>(() => new ImageCache(Options()).FetchAsync(url, null, "slot1"));
+
+        Assert.Equal(ImageFetchErrorKind.Refused, ex.Kind);
+        Assert.DoesNotContain("s3cr3t", ex.ToString());
+        Assert.DoesNotContain("alice", ex.ToString());
+        Assert.DoesNotContain("signed-secret", ex.ToString());
+        Assert.Empty(server.Requests);
+    }
 }
