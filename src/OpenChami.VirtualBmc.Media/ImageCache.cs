@@ -51,7 +51,8 @@ public sealed class ImageCache : IImageFetcher
 
         using var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         total.CancelAfter(options.TotalTimeout);
-        var key = url.AbsoluteUri;
+        // The index is keyed by a hash of the URL: a signed URL's query never lands on disk.
+        var key = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(url.AbsoluteUri)));
         var urlLock = urlLocks.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
         await urlLock.WaitAsync(cancellationToken);
         try
@@ -78,6 +79,7 @@ public sealed class ImageCache : IImageFetcher
         {
             holders.Remove(holder);
             EvictLocked(0);
+            DeleteOrphansLocked();
             SaveLocked();
         }
     }
@@ -126,7 +128,7 @@ public sealed class ImageCache : IImageFetcher
                 var fileName = sha + ".iso";
                 if (!File.Exists(PathOf(fileName)))
                     File.Move(part, PathOf(fileName));
-                var entry = new CacheEntry(key, response.ETag, size, sha, fileName, time.GetUtcNow());
+                var entry = new CacheEntry(key, PinnedHttpFetcher.Describe(url), response.ETag, size, sha, fileName, time.GetUtcNow());
                 return CommitLocked(entry, holder, url, fromCache: false);
             }
         }
@@ -143,9 +145,10 @@ public sealed class ImageCache : IImageFetcher
     /// <summary>Records the entry and the holder's use of it in one step, so eviction never sees it unheld.</summary>
     private FetchedImage CommitLocked(CacheEntry entry, string holder, Uri url, bool fromCache)
     {
-        entries[entry.Url] = entry;
+        entries[entry.Key] = entry;
         holders[holder] = entry.FileName;
         EvictLocked(0);
+        DeleteOrphansLocked();
         SaveLocked();
         return ToImage(entry, url, fromCache);
     }
@@ -263,7 +266,7 @@ public sealed class ImageCache : IImageFetcher
             if (held.Contains(file.FileName))
                 continue;
             foreach (var stale in entries.Values.Where(e => e.FileName == file.FileName).ToList())
-                entries.Remove(stale.Url);
+                entries.Remove(stale.Key);
             TryDelete(PathOf(file.FileName));
             used -= file.Size;
         }
@@ -282,21 +285,40 @@ public sealed class ImageCache : IImageFetcher
         {
             try
             {
-                var loaded = JsonSerializer.Deserialize<List<CacheEntry>>(File.ReadAllText(indexPath)) ?? [];
-                foreach (var entry in loaded.Where(e => IsCacheFileName(e.FileName) && File.Exists(PathOf(e.FileName))))
-                    entries[entry.Url] = entry;
+                var loaded = JsonSerializer.Deserialize<CacheIndex>(File.ReadAllText(indexPath));
+                foreach (var entry in loaded?.Entries.Where(e => IsCacheFileName(e.FileName) && File.Exists(PathOf(e.FileName))) ?? [])
+                    entries[entry.Key] = entry;
+                foreach (var (holder, fileName) in loaded?.Holders ?? [])
+                {
+                    if (IsCacheFileName(fileName) && File.Exists(PathOf(fileName)))
+                        holders[holder] = fileName;
+                }
             }
             catch (JsonException)
             {
                 entries.Clear();
+                holders.Clear();
             }
         }
-        var known = entries.Values.Select(e => e.FileName).ToHashSet(StringComparer.Ordinal);
+        foreach (var path in Directory.EnumerateFiles(options.CacheDirectory))
+        {
+            if (IsPartFileName(Path.GetFileName(path)))
+                TryDelete(path);
+        }
+        DeleteOrphansLocked();
+    }
+
+    /// <summary>
+    /// Deletes cache files that no entry and no holder references (replaced content once ejected, lost entries).
+    /// Only names this cache generates: a misconfigured directory never loses foreign files.
+    /// </summary>
+    private void DeleteOrphansLocked()
+    {
+        var referenced = entries.Values.Select(e => e.FileName).Concat(holders.Values).ToHashSet(StringComparer.Ordinal);
         foreach (var path in Directory.EnumerateFiles(options.CacheDirectory))
         {
             var name = Path.GetFileName(path);
-            // Only names this cache generates: a misconfigured directory never loses foreign files.
-            if ((IsCacheFileName(name) && !known.Contains(name)) || IsPartFileName(name))
+            if (IsCacheFileName(name) && !referenced.Contains(name))
                 TryDelete(path);
         }
     }
@@ -307,7 +329,10 @@ public sealed class ImageCache : IImageFetcher
         var temp = indexPath + PartSuffix;
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            JsonSerializer.Serialize(stream, entries.Values.OrderBy(e => e.Url, StringComparer.Ordinal).ToList());
+            var index = new CacheIndex(
+                entries.Values.OrderBy(e => e.Key, StringComparer.Ordinal).ToList(),
+                new SortedDictionary<string, string>(holders, StringComparer.Ordinal));
+            JsonSerializer.Serialize(stream, index);
             stream.Flush(flushToDisk: true);
         }
         File.Move(temp, indexPath, overwrite: true);
@@ -333,6 +358,12 @@ public sealed class ImageCache : IImageFetcher
         }
     }
 
-    /// <summary>One cached URL. Persisted in index.json: the URL as requested (no user information), never credentials.</summary>
-    internal sealed record CacheEntry(string Url, string? ETag, long Size, string Sha256, string FileName, DateTimeOffset LastUsed);
+    /// <summary>
+    /// One cached URL, persisted in index.json: <paramref name="Key"/> is the SHA-256 of the URL, <paramref name="Source"/>
+    /// the URL without user information or query (for people). Never credentials.
+    /// </summary>
+    internal sealed record CacheEntry(string Key, string Source, string? ETag, long Size, string Sha256, string FileName, DateTimeOffset LastUsed);
+
+    /// <summary>index.json: the entries and which holder (slot) uses which file, so in-use files survive a restart.</summary>
+    internal sealed record CacheIndex(List<CacheEntry> Entries, SortedDictionary<string, string> Holders);
 }

@@ -613,4 +613,38 @@ public sealed class FetchTests : IDisposable
         Assert.DoesNotContain("signed-secret", ex.ToString());
         Assert.Empty(server.Requests);
     }
+
+    [Fact]
+    public async Task ReplacedContent_StaysWhileHeld_AcrossARestart_AndGoesWhenReleased()
+    {
+        var version = 1;
+        await using var server = new LoopbackServer((_, s, _) =>
+            LoopbackServer.RespondAsync(s, 200, Images.Iso(seed: (byte)version), ("ETag", $"\"v{version}\"")));
+        var cache = new ImageCache(Options());
+        var old = await cache.FetchAsync(server.Url(), null, "slot1");
+        version = 2;
+        var current = await cache.FetchAsync(server.Url(), null, "slot2");
+        Assert.True(File.Exists(old.Path));                   // slot1 still has the old content inserted
+
+        var restarted = new ImageCache(Options());
+        Assert.True(File.Exists(old.Path));
+        restarted.Release("slot1");
+
+        Assert.False(File.Exists(old.Path));
+        Assert.True(File.Exists(current.Path));
+    }
+
+    [Fact]
+    public async Task Index_HoldsNoQueryStringOrUserData()
+    {
+        await using var server = new LoopbackServer(Serve(Images.Iso()));
+        var cache = new ImageCache(Options());
+
+        var image = await cache.FetchAsync(new Uri($"http://{server.Authority}/image.iso?X-Amz-Signature=signed-secret"), null, "slot1");
+
+        var index = await File.ReadAllTextAsync(Path.Combine(CacheDir, "index.json"));
+        Assert.DoesNotContain("signed-secret", index);
+        Assert.Contains(image.Sha256, index);
+        Assert.Contains("/image.iso", index);
+    }
 }
