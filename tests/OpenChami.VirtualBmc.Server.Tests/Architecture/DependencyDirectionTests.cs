@@ -18,7 +18,8 @@ public sealed class DependencyDirectionTests
         { "OpenChami.VirtualBmc.Slots", [] },
         { "OpenChami.VirtualBmc.Host", ["OpenChami.VirtualBmc.Slots"] },
         { "OpenChami.VirtualBmc.Libvirt", ["OpenChami.VirtualBmc.Slots"] },
-        { "OpenChami.VirtualBmc.Server", ["OpenChami.VirtualBmc.Redfish", "OpenChami.VirtualBmc.Slots", "OpenChami.VirtualBmc.Host", "OpenChami.VirtualBmc.Libvirt"] },
+        { "OpenChami.VirtualBmc.Media", ["OpenChami.VirtualBmc.Slots"] },
+        { "OpenChami.VirtualBmc.Server", ["OpenChami.VirtualBmc.Redfish", "OpenChami.VirtualBmc.Slots", "OpenChami.VirtualBmc.Host", "OpenChami.VirtualBmc.Libvirt", "OpenChami.VirtualBmc.Media"] },
     };
 
     [Theory]
@@ -47,6 +48,7 @@ public sealed class DependencyDirectionTests
     [InlineData("OpenChami.VirtualBmc.Slots")]
     [InlineData("OpenChami.VirtualBmc.Host")]
     [InlineData("OpenChami.VirtualBmc.Libvirt")]
+    [InlineData("OpenChami.VirtualBmc.Media")]
     public void OnlyTheServer_SeesAspNetCore(string project)
     {
         var references = Assembly.Load(project).GetReferencedAssemblies().Select(a => a.Name!);
