@@ -54,7 +54,8 @@ cleanup() {
   fi
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM   # exit runs the EXIT trap
 
 cp examples/demo/dense-gpu-hsn-node.yaml examples/demo/accounts.yaml "$WORK/"
 sed -e "s|port: 8443|port: $PORT|" \
