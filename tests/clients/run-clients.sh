@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Real, unmodified Redfish clients against a running openchami-vbmc on a copy of the demo configuration.
+#
+#   tests/clients/run-clients.sh [RESULTS_DIR]
+#
+# Installs python3-sushy, redfishtool, curl and jq with apt-get when missing, builds the server, starts it on
+# 127.0.0.20-23:18443 (its own TLS pair, audit file and accounts in a temp dir), runs every client suite and
+# prints one line "N passed, N failed". Exit status is non-zero on any failure. With RESULTS_DIR, each suite's
+# PASS/FAIL lines are also written to RESULTS_DIR/<suite>.txt.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+RESULTS_DIR=${1:-}
+ADDRESS_BASE=${VBMC_CLIENTS_ADDRESS_BASE:-127.0.0.2}   # slots on ${ADDRESS_BASE}0 .. ${ADDRESS_BASE}3
+PORT=${VBMC_CLIENTS_PORT:-18443}
+PY=/usr/bin/python3                                   # Debian's python, where python3-sushy lives
+
+log() { echo "run-clients: $*" >&2; }
+
+# --- packages --------------------------------------------------------------------------------------------
+missing=()
+for p in python3-sushy redfishtool curl jq; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]}"
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  $SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || { log "apt-get install failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+# --- build and fixture -----------------------------------------------------------------------------------
+cd "$REPO"
+log "building the server"
+dotnet build src/OpenChami.VirtualBmc.Server -c Release -nologo --verbosity quiet >/tmp/vbmc-clients-build.log 2>&1 \
+  || { cat /tmp/vbmc-clients-build.log >&2; log "build failed"; echo "0 passed, 1 failed"; exit 1; }
+DLL=$REPO/src/OpenChami.VirtualBmc.Server/bin/Release/net10.0/openchami-vbmc.dll
+SYSFS=$REPO/.demo/sysfs
+if [ ! -d "$SYSFS" ]; then
+  log "generating the demo sysfs tree in $SYSFS"
+  dotnet run --project tools/OpenChami.VirtualBmc.DemoFixture -c Release -- "$SYSFS" >/dev/null \
+    || { log "demo fixture failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+# --- configuration: a copy of the demo on our own addresses, TLS pair, audit file --------------------------
+WORK=$(mktemp -d /tmp/vbmc-clients.XXXXXX)
+SERVER_PID=
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$SERVER_PID" 2>/dev/null
+  fi
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM   # exit runs the EXIT trap
+
+cp examples/demo/dense-gpu-hsn-node.yaml examples/demo/accounts.yaml "$WORK/"
+sed -e "s|port: 8443|port: $PORT|" \
+    -e "s|address: 127.0.0.1\([0-3]\)|address: ${ADDRESS_BASE}\1|" \
+    -e "s|sysfsRoot: .*|sysfsRoot: $SYSFS|" \
+    -e "s|\.\./\.\./\.demo/tls/|$WORK/tls/|" \
+    -e "s|\.\./\.\./\.demo/audit.jsonl|$WORK/audit.jsonl|" \
+    examples/demo/host.yaml >"$WORK/host.yaml"
+
+log "starting openchami-vbmc on ${ADDRESS_BASE}0-3:$PORT (log $WORK/server.log)"
+dotnet "$DLL" serve --config "$WORK/host.yaml" >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+
+export VBMC_HOST=${ADDRESS_BASE}0 VBMC_HOST_SLOT1=${ADDRESS_BASE}1 VBMC_HOST_SLOT2=${ADDRESS_BASE}2 VBMC_PORT=$PORT
+export VBMC_URL=https://$VBMC_HOST:$PORT VBMC_CACERT=$WORK/tls/cert.pem VBMC_USER=admin VBMC_PASSWORD=vbmc-demo
+up=
+for _ in $(seq 120); do
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
+  if [ -f "$VBMC_CACERT" ] && curl -sf --max-time 2 --cacert "$VBMC_CACERT" "$VBMC_URL/redfish/v1" >/dev/null; then up=1; break; fi
+  sleep 0.5
+done
+if [ -z "$up" ]; then
+  log "the server did not answer /redfish/v1 within 60 s; its log:"
+  cat "$WORK/server.log" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+# --- suites ----------------------------------------------------------------------------------------------
+passed=0 failed=0
+run_suite() {
+  local name=$1; shift
+  local out=$WORK/$name.out
+  echo "== $name"
+  "$@" >"$out" 2>"$WORK/$name.err"
+  local rc=$?
+  cat "$out"
+  local p f
+  p=$(grep -c '^PASS ' "$out"); f=$(grep -c '^FAIL ' "$out")
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    echo "FAIL $name: exited $rc without a FAIL line; stderr:" | tee -a "$out"
+    sed 's/^/    /' "$WORK/$name.err" | tail -20
+    f=1
+  fi
+  passed=$((passed + p)); failed=$((failed + f))
+  if [ -n "$RESULTS_DIR" ]; then
+    mkdir -p "$RESULTS_DIR"
+    { cat "$out"; echo "$p passed, $f failed"; } >"$RESULTS_DIR/$name.txt"
+  fi
+}
+
+run_suite curl_examples      bash "$HERE/curl_examples.sh"
+run_suite sushy_flow         "$PY" "$HERE/sushy_flow.py"
+run_suite redfishtool_flow   bash "$HERE/redfishtool_flow.sh"
+run_suite crawl_replay       "$PY" "$HERE/crawl_replay.py"
+
+if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+  echo "FAIL server: exited during the client suites"; failed=$((failed + 1))
+fi
+if [ "$failed" -gt 0 ]; then
+  log "server log tail:"; tail -30 "$WORK/server.log" >&2
+fi
+[ -n "$RESULTS_DIR" ] && echo "$passed passed, $failed failed" >"$RESULTS_DIR/summary.txt"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

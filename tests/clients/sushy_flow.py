@@ -1,0 +1,295 @@
+#!/usr/bin/python3
+"""OpenStack sushy (Debian python3-sushy 4.3.3), unmodified, against one slot endpoint of openchami-vbmc.
+
+Each check is a small function; it prints "PASS name" or "FAIL name: reason". No client-side workaround: the
+library is used exactly as Ironic uses it. TLS is verified against the server's generated certificate file.
+
+Environment (set by run-clients.sh): VBMC_URL (slot0 endpoint), VBMC_HOST_SLOT2, VBMC_PORT, VBMC_CACERT,
+VBMC_USER, VBMC_PASSWORD.
+"""
+import logging
+import os
+import re
+import sys
+import traceback
+
+import requests
+import sushy
+from sushy import auth as sushy_auth
+from sushy import exceptions as sx
+
+# requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a Session's verify= (psf/requests#3829): sushy's
+# verify=<file> would silently become "the system CA bundle". Some CI images export them; drop them for this run.
+for _name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+    os.environ.pop(_name, None)
+
+URL = os.environ["VBMC_URL"]
+SLOT2_URL = "https://%s:%s" % (os.environ["VBMC_HOST_SLOT2"], os.environ["VBMC_PORT"])
+CACERT = os.environ["VBMC_CACERT"]
+USER = os.environ.get("VBMC_USER", "admin")
+PASSWORD = os.environ.get("VBMC_PASSWORD", "vbmc-demo")
+SYSTEM = "/redfish/v1/Systems/slot0"
+MAC = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+
+
+class Recorder(logging.Handler):
+    """Keeps sushy's own warnings: a retry or fallback inside sushy means the server made it work around something."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record.getMessage())
+
+
+RECORDER = Recorder()
+logging.getLogger("sushy").addHandler(RECORDER)
+logging.getLogger("sushy").setLevel(logging.WARNING)
+logging.getLogger("sushy").propagate = False
+
+RESULTS = []
+
+
+def check(fn):
+    RECORDER.records.clear()
+    name = fn.__name__.removeprefix("check_")
+    try:
+        fn()
+        if RECORDER.records:
+            raise AssertionError("sushy logged warnings (it had to work around the server): %s" % RECORDER.records)
+        print("PASS %s" % name, flush=True)
+        RESULTS.append(True)
+    except Exception as e:  # noqa: BLE001 - every failure is reported, the run goes on
+        detail = "%s: %s" % (type(e).__name__, e)
+        print("FAIL %s: %s" % (name, detail.replace("\n", " ")[:600]), flush=True)
+        traceback.print_exc(file=sys.stderr)
+        RESULTS.append(False)
+    return fn
+
+
+def basic():
+    return sushy.Sushy(URL, auth=sushy_auth.BasicAuth(USER, PASSWORD), verify=CACERT)
+
+
+def raw(method, path, **kwargs):
+    """The server's own answer, without sushy (to compare sushy's view with)."""
+    return requests.request(method, URL + path, auth=(USER, PASSWORD), verify=CACERT, timeout=30, **kwargs)
+
+
+def eq(actual, expected, what):
+    if actual != expected:
+        raise AssertionError("%s: expected %r, got %r" % (what, expected, actual))
+
+
+# --- connecting -------------------------------------------------------------------------------------------
+
+@check
+def check_basic_auth_lists_systems():
+    root = basic()
+    eq(set(root.get_system_collection().members_identities), {SYSTEM}, "Systems members")
+    eq(root.get_system(SYSTEM).identity, "slot0", "System Id")
+
+
+@check
+def check_basic_auth_wrong_password_is_access_error():
+    root = sushy.Sushy(URL, auth=sushy_auth.BasicAuth(USER, "not-the-password"), verify=CACERT)
+    try:
+        root.get_system_collection()
+    except sx.AccessError as e:
+        eq(e.status_code, 401, "status")
+        RECORDER.records.clear()  # sushy logs the authentication error itself; that is the expected outcome
+        return
+    raise AssertionError("no AccessError with a wrong password")
+
+
+@check
+def check_session_auth_login_use_logout():
+    auth = sushy_auth.SessionAuth(USER, PASSWORD)
+    root = sushy.Sushy(URL, auth=auth, verify=CACERT)
+    system = root.get_system(SYSTEM)
+    eq(system.identity, "slot0", "System Id")
+    key, session_uri = auth.get_session_key(), auth.get_session_resource_id()
+    if not key or not session_uri or not session_uri.startswith("/redfish/v1/SessionService/Sessions/"):
+        raise AssertionError("no session established: key=%r uri=%r" % (bool(key), session_uri))
+    eq(raw("GET", session_uri).status_code, 200, "session resource while logged in")
+    eq(requests.get(URL + SYSTEM, headers={"X-Auth-Token": key}, verify=CACERT, timeout=30).status_code, 200, "token works")
+    auth.close()  # sushy DELETEs the session
+    eq(raw("GET", session_uri).status_code, 404, "session resource after sushy closed it")
+    eq(requests.get(URL + SYSTEM, headers={"X-Auth-Token": key}, verify=CACERT, timeout=30).status_code, 401, "token after logout")
+
+
+@check
+def check_session_or_basic_auth_uses_a_session():
+    auth = sushy_auth.SessionOrBasicAuth(USER, PASSWORD)
+    root = sushy.Sushy(URL, auth=auth, verify=CACERT)
+    eq(root.get_system(SYSTEM).identity, "slot0", "System Id")
+    if not auth.get_session_key():
+        raise AssertionError("SessionOrBasicAuth fell back to Basic: the session login did not work for sushy")
+    auth.close()
+
+
+@check
+def check_tls_is_really_verified():
+    """The same client with the system CA store must refuse the self-signed certificate (so verify= matters)."""
+    try:
+        sushy.Sushy(URL, auth=sushy_auth.BasicAuth(USER, PASSWORD), verify=True).get_system_collection()
+    except sx.ConnectionError as e:
+        if "CERTIFICATE_VERIFY_FAILED" not in str(e):
+            raise AssertionError("ConnectionError, but not a certificate failure: %s" % e)
+        return
+    raise AssertionError("the self-signed certificate was accepted without being trusted")
+
+
+# --- power and boot ---------------------------------------------------------------------------------------
+
+@check
+def check_power_state_read():
+    system = basic().get_system(SYSTEM)
+    if system.power_state not in (sushy.PowerState.ON, sushy.PowerState.OFF):
+        raise AssertionError("power_state %r" % system.power_state)
+    eq(system.power_state.value, raw("GET", SYSTEM).json()["PowerState"], "power state vs the server")
+
+
+@check
+def check_allowed_reset_values():
+    allowed = basic().get_system(SYSTEM).get_allowed_reset_system_values()
+    wanted = {sushy.ResetType.ON, sushy.ResetType.FORCE_OFF, sushy.ResetType.GRACEFUL_SHUTDOWN,
+              sushy.ResetType.GRACEFUL_RESTART, sushy.ResetType.FORCE_RESTART, sushy.ResetType.NMI}
+    if not wanted <= allowed:
+        raise AssertionError("missing reset types: %s" % (wanted - allowed))
+
+
+def boot_round_trip(target, enabled):
+    system = basic().get_system(SYSTEM)
+    if target not in system.get_allowed_system_boot_source_values():
+        raise AssertionError("%s not allowed: %s" % (target, system.get_allowed_system_boot_source_values()))
+    system.set_system_boot_source(target, enabled=enabled)
+    system.refresh()
+    eq(system.boot.target, target, "boot target read back by sushy")
+    eq(system.boot.enabled, enabled, "boot enabled read back by sushy")
+    served = raw("GET", SYSTEM).json()["Boot"]
+    eq((served["BootSourceOverrideTarget"], served["BootSourceOverrideEnabled"]), (target.value, enabled.value), "served Boot")
+
+
+@check
+def check_boot_pxe_once():
+    boot_round_trip(sushy.BootSource.PXE, sushy.BootSourceOverrideEnabled.ONCE)
+
+
+@check
+def check_boot_cd_continuous():
+    boot_round_trip(sushy.BootSource.CD, sushy.BootSourceOverrideEnabled.CONTINUOUS)
+
+
+@check
+def check_boot_options_with_mode():
+    """set_system_boot_options with the slot's own mode (UEFI) and no target."""
+    system = basic().get_system(SYSTEM)
+    mode = system.boot.mode
+    system.set_system_boot_options(enabled=sushy.BootSourceOverrideEnabled.DISABLED, mode=mode)
+    system.refresh()
+    eq(system.boot.enabled, sushy.BootSourceOverrideEnabled.DISABLED, "boot enabled")
+    eq(system.boot.mode, mode, "boot mode")
+
+
+@check
+def check_reset_force_off_then_on():
+    system = basic().get_system(SYSTEM)
+    system.reset_system(sushy.ResetType.FORCE_OFF)
+    system.refresh()
+    eq(system.power_state, sushy.PowerState.OFF, "after ForceOff")
+    system.reset_system(sushy.ResetType.ON)
+    system.refresh()
+    eq(system.power_state, sushy.PowerState.ON, "after On")
+
+
+@check
+def check_unusable_slot_reports_offline_and_refuses_reset():
+    root = sushy.Sushy(SLOT2_URL, auth=sushy_auth.BasicAuth(USER, PASSWORD), verify=CACERT)
+    system = root.get_system("/redfish/v1/Systems/slot2")
+    eq(system.status.state, sushy.State.UNAVAILABLE_OFFLINE, "Status.State")
+    try:
+        system.reset_system(sushy.ResetType.ON)
+    except sx.HTTPError as e:
+        eq(e.status_code, 409, "status")
+        if not e.code.endswith(".ServiceDisabled"):
+            raise AssertionError("code %r" % e.code)
+        return
+    raise AssertionError("reset of an unusable slot succeeded")
+
+
+# --- virtual media (through the Manager, where sushy 4.3.3 looks) -----------------------------------------
+
+def manager_cd():
+    manager = basic().get_manager()  # the one Manager of the endpoint
+    eq(manager.identity, "BMC", "Manager Id")
+    media = manager.virtual_media
+    eq(set(media.members_identities), {"/redfish/v1/Managers/BMC/VirtualMedia/Cd"}, "VirtualMedia members")
+    return media.get_member("/redfish/v1/Managers/BMC/VirtualMedia/Cd")
+
+
+@check
+def check_virtual_media_listed_under_manager():
+    cd = manager_cd()
+    if sushy.VirtualMediaType.CD not in cd.media_types:
+        raise AssertionError("media_types %r" % cd.media_types)
+    eq(cd.inserted, False, "inserted")
+
+
+@check
+def check_virtual_media_insert_is_501_on_test_driver():
+    cd = manager_cd()
+    image = "http://192.0.2.1/boot.iso"
+    server = raw("POST", "/redfish/v1/Managers/BMC/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia",
+                 json={"Image": image}).json()["error"]
+    try:
+        cd.insert_media(image)
+    except sx.ServerSideError as e:
+        eq(e.status_code, 501, "status")
+        eq(e.code, server["code"], "error code")
+        if not e.code.endswith(".ActionNotSupported"):
+            raise AssertionError("code %r" % e.code)
+        messages = [server.get("message")] + [m.get("Message") for m in server.get("@Message.ExtendedInfo", [])]
+        if not e.detail or e.detail not in messages:
+            raise AssertionError("sushy's detail %r is not the server's message %r" % (e.detail, messages))
+        print("  sushy: %s" % e, flush=True)
+        return
+    raise AssertionError("insert_media succeeded on the test driver (expected 501)")
+
+
+@check
+def check_virtual_media_eject():
+    """Eject with nothing inserted: either it succeeds (nothing to do) or sushy raises the server's 501."""
+    cd = manager_cd()
+    try:
+        cd.eject_media()
+    except sx.ServerSideError as e:
+        eq(e.status_code, 501, "status")
+        if not e.code.endswith(".ActionNotSupported"):
+            raise AssertionError("code %r" % e.code)
+        print("  sushy: %s" % e, flush=True)
+        return
+    cd.refresh()
+    eq(cd.inserted, False, "inserted after eject")
+
+
+# --- EthernetInterfaces -----------------------------------------------------------------------------------
+
+@check
+def check_ethernet_interface_macs():
+    system = basic().get_system(SYSTEM)
+    nics = system.ethernet_interfaces
+    members = nics.get_members()
+    if not members:
+        raise AssertionError("no EthernetInterfaces")
+    for nic in members:
+        if not MAC.match(nic.mac_address or ""):
+            raise AssertionError("%s: MACAddress %r is not lower-case colon format" % (nic.path, nic.mac_address))
+        served = raw("GET", nic.path).json()
+        eq(nic.mac_address, served["MACAddress"], "%s MACAddress vs the server" % nic.path)
+    summary = nics.summary
+    eq(set(summary), {n.mac_address for n in members}, "summary MACs")
+
+
+sys.exit(0 if all(RESULTS) else 1)
