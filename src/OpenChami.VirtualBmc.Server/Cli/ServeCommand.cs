@@ -55,11 +55,20 @@ public static class ServeCommand
                 signal.Cancel = true; // SIGHUP reloads; it must not stop the process
                 Reloader.Reload(configPath, node.State, app.Services.GetRequiredService<CertificateHolder>(), logger);
             });
-            logger.Warning("serving plain HTTP: TLS and authentication are not implemented yet; use loopback addresses only");
+            var scheme = site.Host.InsecurePlainHttp ? "http" : "https";
+            if (site.Host.InsecurePlainHttp)
+            {
+                logger.Warning("insecurePlainHttp is set: serving plain HTTP, credentials and tokens travel in clear text");
+            }
+            if (site.Host.Security.InsecureAnonymous is { } anonymous)
+            {
+                logger.Warning("security.insecureAnonymous is set: unauthenticated requests from {Networks} act as {Role}",
+                    string.Join(", ", anonymous.Networks), anonymous.Role);
+            }
             foreach (var slot in node.State.Slots)
             {
-                logger.Information("slot {Slot}: Redfish endpoint http://{Endpoint}/redfish/v1 (UUID {Uuid}, serial {Serial}){Unusable}",
-                    slot.Name, slot.Slot.Bmc.ToString(), slot.Slot.Identity.Uuid, slot.Slot.Identity.SerialNumber, slot.Health.Usable ? "" : " — NOT USABLE, see its Status");
+                logger.Information("slot {Slot}: Redfish endpoint {Scheme}://{Endpoint}/redfish/v1 (UUID {Uuid}, serial {Serial}){Unusable}",
+                    slot.Name, scheme, slot.Slot.Bmc.ToString(), slot.Slot.Identity.Uuid, slot.Slot.Identity.SerialNumber, slot.Health.Usable ? "" : " — NOT USABLE, see its Status");
             }
             await app.RunAsync();
             logger.Information("stopped");
