@@ -79,6 +79,8 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
 
     internal DomainRenderOptions DomainOptions => _options.Domain;
 
+    internal string Uri => _options.Uri;
+
     /// <summary>
     /// Starts the periodic resync, connects and reconciles. Throws Unavailable when libvirt cannot be reached; the
     /// resync keeps trying in the background (with backoff) and reconciles as soon as libvirt answers.

@@ -19,6 +19,9 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
 
     public string SlotName => Slot.Name;
 
+    /// <summary>libvirt's test driver has no UpdateDevice, so media cannot change there.</summary>
+    public bool CanChangeMedia => !_hypervisor.Uri.StartsWith("test:", StringComparison.Ordinal);
+
     public PowerState PowerState => (PowerState)Volatile.Read(ref _state);
 
     public event EventHandler<SlotEventArgs>? StateChanged;

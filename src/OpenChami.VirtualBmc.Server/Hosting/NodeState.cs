@@ -31,6 +31,9 @@ public sealed class SlotContext(Slot slot, ISlotRuntime? runtime, SlotHealth hea
     public string Name => Slot.Name;
 
     public PowerState PowerState => Runtime?.PowerState ?? PowerState.Off;
+
+    /// <summary>The cache file in the CD drive and the URL it came from (null when none was inserted since start).</summary>
+    public (string LocalPath, string Url)? MediaSource { get; set; }
 }
 
 /// <summary>The slots one listener serves: a slot endpoint serves its slot; the optional host endpoint serves all.</summary>

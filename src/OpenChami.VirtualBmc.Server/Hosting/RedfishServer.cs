@@ -23,6 +23,7 @@ public static class RedfishServer
         builder.Services.AddSingleton(host.Security);
         builder.Services.AddSingleton<Func<IReadOnlyList<Account>>>(() => node.Accounts);
         builder.Services.AddSingleton<Telemetry>();
+        builder.Services.AddSingleton<OpenChami.VirtualBmc.Slots.Media.IImageFetcher>(_ => new OpenChami.VirtualBmc.Media.ImageCache(host.Media));
         builder.Services.AddSystemd();
         builder.Services.AddHostedService<SystemdWatchdog>();
         builder.Services.AddSingleton<SessionStore>();

@@ -4,6 +4,26 @@ using OpenChami.VirtualBmc.Slots.Runtime;
 
 namespace OpenChami.VirtualBmc.Server.Resources;
 
+/// <summary>Maps a failed image download to the Base message a client can act on; nothing was attached.</summary>
+public static class MediaErrors
+{
+    public static RedfishMessage ToMessage(OpenChami.VirtualBmc.Slots.Media.ImageFetchException e, Uri image)
+    {
+        // Never echo credentials or query strings (signed URLs carry secrets there).
+        var shown = image.GetLeftPart(UriPartial.Path);
+        return e.Kind switch
+        {
+            OpenChami.VirtualBmc.Slots.Media.ImageFetchErrorKind.Refused => BaseMessages.ActionParameterValueFormatError(shown, "Image", "VirtualMedia.InsertMedia"),
+            OpenChami.VirtualBmc.Slots.Media.ImageFetchErrorKind.Unauthorized => BaseMessages.ResourceAtUriUnauthorized(shown, "the image server refused the credentials") with { HttpStatus = StatusCodes.Status400BadRequest },
+            OpenChami.VirtualBmc.Slots.Media.ImageFetchErrorKind.NotFound => BaseMessages.ResourceMissingAtURI(shown),
+            OpenChami.VirtualBmc.Slots.Media.ImageFetchErrorKind.TooLarge => BaseMessages.ActionParameterValueError("Image", "VirtualMedia.InsertMedia"),
+            OpenChami.VirtualBmc.Slots.Media.ImageFetchErrorKind.BadFormat => BaseMessages.ResourceAtUriInUnknownFormat(shown),
+            OpenChami.VirtualBmc.Slots.Media.ImageFetchErrorKind.LocalFailure => BaseMessages.InternalError(),
+            _ => BaseMessages.CouldNotEstablishConnection(shown) with { HttpStatus = StatusCodes.Status400BadRequest },
+        };
+    }
+}
+
 /// <summary>Maps what the slot runtime says to the Redfish answer a client can act on.</summary>
 public static class RuntimeErrors
 {

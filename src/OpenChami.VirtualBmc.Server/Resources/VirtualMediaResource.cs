@@ -4,6 +4,7 @@ using OpenChami.VirtualBmc.Redfish.Payloads;
 using OpenChami.VirtualBmc.Redfish.Serialization;
 using OpenChami.VirtualBmc.Server.Hosting;
 using OpenChami.VirtualBmc.Server.Protocol;
+using OpenChami.VirtualBmc.Slots.Media;
 using OpenChami.VirtualBmc.Slots.Runtime;
 
 namespace OpenChami.VirtualBmc.Server.Resources;
@@ -25,7 +26,7 @@ public static class VirtualMediaResource
         image is null ? "NotConnected" : "URI",
         image is not null,
         image,
-        image is null ? null : Path.GetFileName(new Uri(image).AbsolutePath),
+        image is null ? null : Path.GetFileName(Uri.TryCreate(image, UriKind.Absolute, out var uri) ? uri.AbsolutePath : image),
         true,
         "Stream",
         Status.EnabledOk,
@@ -119,6 +120,11 @@ public static class VirtualMediaResource
         try
         {
             var image = slot.Runtime is { } runtime ? await runtime.GetInsertedMediaAsync(context.RequestAborted) : null;
+            // Show the URL the client inserted (credentials and query never stored), not the cache file it became.
+            if (image is not null && slot.MediaSource is { } source && source.LocalPath == image)
+            {
+                image = source.Url;
+            }
             await RedfishResponses.WriteAsync(context, Build(basePath, image), RedfishJsonContext.Wire.VirtualMedia);
         }
         catch (SlotRuntimeException e)
@@ -142,10 +148,10 @@ public static class VirtualMediaResource
             var problems = JsonBody.CheckAction(body, action, InsertParameters);
             if (problems.Count == 0 && body.TryGetProperty("Image", out var imageValue))
             {
-                var image = imageValue.GetString()!;
-                if (!Uri.TryCreate(image, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                var text = imageValue.GetString()!;
+                if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
                 {
-                    problems.Add(BaseMessages.ActionParameterValueFormatError(image, "Image", action));
+                    problems.Add(BaseMessages.ActionParameterValueFormatError(text, "Image", action));
                 }
                 else if (!string.IsNullOrEmpty(uri.UserInfo))
                 {
@@ -157,10 +163,9 @@ public static class VirtualMediaResource
                     problems.Add(BaseMessages.ActionParameterValueConflict("TransferProtocolType", protocol.GetString()!));
                 }
             }
-            if (body.TryGetProperty("UserName", out _) || body.TryGetProperty("Password", out _))
+            if (body.TryGetProperty("UserName", out _) != body.TryGetProperty("Password", out _))
             {
-                // Image-server credentials need a safe path to QEMU (never the domain XML): not offered yet.
-                problems.Add(BaseMessages.ActionParameterNotSupported("UserName/Password", action));
+                problems.Add(BaseMessages.ActionParameterMissing(action, body.TryGetProperty("UserName", out _) ? "Password" : "UserName"));
             }
             if (problems.Count > 0)
             {
@@ -172,10 +177,29 @@ public static class VirtualMediaResource
                 await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.SlotUnusable(slot));
                 return;
             }
+            if (!runtime.CanChangeMedia)
+            {
+                // Say so before downloading anything (libvirt's test driver cannot change media).
+                await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.ToMessage(
+                    new SlotRuntimeException(SlotRuntimeErrorKind.NotSupported, "the hypervisor cannot change media"), slot, action));
+                return;
+            }
+            var image = new Uri(body.GetProperty("Image").GetString()!);
+            var credentials = body.TryGetProperty("UserName", out var user) && body.TryGetProperty("Password", out var password)
+                ? new ImageCredentials(user.GetString()!, password.GetString()!)
+                : null;
+            var fetcher = context.RequestServices.GetRequiredService<IImageFetcher>();
             try
             {
-                await runtime.InsertMediaAsync(body.GetProperty("Image").GetString()!, context.RequestAborted);
+                // The service downloads the image (address pinning, redirect checks, size cap); QEMU only sees the local file.
+                var fetched = await fetcher.FetchAsync(image, credentials, slot.Name, context.RequestAborted);
+                await runtime.InsertMediaAsync(fetched.Path, context.RequestAborted);
+                slot.MediaSource = (fetched.Path, fetched.SourceUrl.ToString());
                 NoContent(context);
+            }
+            catch (ImageFetchException e)
+            {
+                await RedfishResponses.WriteErrorAsync(context, MediaErrors.ToMessage(e, image));
             }
             catch (SlotRuntimeException e)
             {
@@ -207,6 +231,8 @@ public static class VirtualMediaResource
         try
         {
             await runtime.EjectMediaAsync(context.RequestAborted);
+            context.RequestServices.GetRequiredService<IImageFetcher>().Release(slot.Name);
+            slot.MediaSource = null;
             NoContent(context);
         }
         catch (SlotRuntimeException e)

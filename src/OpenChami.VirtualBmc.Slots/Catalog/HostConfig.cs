@@ -16,6 +16,7 @@ public sealed record HostConfig(
     string? AccountsFile,
     BmcEndpoint? HostEndpoint,
     BmcEndpoint? Admin,
+    OpenChami.VirtualBmc.Slots.Media.ImageFetchOptions Media,
     TlsConfig? Tls,
     bool InsecurePlainHttp,
     SecurityConfig Security,

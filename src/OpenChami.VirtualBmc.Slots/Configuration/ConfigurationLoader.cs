@@ -95,6 +95,7 @@ public static class ConfigurationLoader
             Certificate = Path.GetFullPath(Path.Combine(directory, host.Tls.Certificate)),
             Key = Path.GetFullPath(Path.Combine(directory, host.Tls.Key)),
         },
+        Media = host.Media with { CacheDirectory = Path.GetFullPath(Path.Combine(directory, host.Media.CacheDirectory)) },
         Security = host.Security with { AuditLog = Path.GetFullPath(Path.Combine(directory, host.Security.AuditLog)) },
         ImageCatalog = host.ImageCatalog is null || host.ImageCatalog.Contains("://", StringComparison.Ordinal)
             ? host.ImageCatalog

@@ -22,12 +22,25 @@ internal static class HostConfigReader
             root.String("accountsFile"),
             root.Has("hostEndpoint") ? new BmcEndpoint(ParseIp(root["hostEndpoint"]["address"], problems), root["hostEndpoint"].Int("port") ?? 443, root["hostEndpoint"].Where) : null,
             root.Has("admin") ? new BmcEndpoint(ParseIp(root["admin"]["address"], problems), root["admin"].Int("port")!.Value, root["admin"].Where) : null,
+            ReadMedia(root["virtualMedia"]),
             root.Has("tls") ? new TlsConfig(root["tls"].String("certificate")!, root["tls"].String("key")!, root["tls"].Bool("generateSelfSigned") ?? false) : null,
             root.Bool("insecurePlainHttp") ?? false,
             ReadSecurity(root["security"], problems),
             root["slots"].Items().Select(s => ReadSlot(s, problems)).ToList(),
             root.Where);
     }
+
+    private static OpenChami.VirtualBmc.Slots.Media.ImageFetchOptions ReadMedia(TreeReader m) => new()
+    {
+        CacheDirectory = m.String("cacheDirectory") ?? "media-cache",
+        AllowedHosts = m["allowedHosts"].Items().Select(i => i.AsString()!).ToList(),
+        AllowPrivateNetworks = m.Bool("allowPrivateNetworks") ?? false,
+        AllowLoopback = m.Bool("insecureAllowLoopback") ?? false,
+        VerifyTls = !(m.Bool("insecureSkipTlsVerify") ?? false),
+        MaxBytes = (m.Int("maxImageGiB") ?? 8) * OpenChami.VirtualBmc.Slots.Media.ImageFetchOptions.GiB,
+        CacheMaxBytes = (m.Int("cacheMaxGiB") ?? 32) * OpenChami.VirtualBmc.Slots.Media.ImageFetchOptions.GiB,
+        RequireIso9660 = m.Bool("requireIso9660") ?? true,
+    };
 
     private static SecurityConfig ReadSecurity(TreeReader s, List<ConfigProblem> problems)
     {

@@ -21,6 +21,9 @@ public interface ISlotRuntime
     /// <summary>Persists the override for the next boot; never restarts the VM.</summary>
     Task SetBootOverrideAsync(BootOverride value, CancellationToken cancellationToken = default);
 
+    /// <summary>False when the hypervisor cannot change media at all (libvirt's test driver): answered before any download.</summary>
+    bool CanChangeMedia { get; }
+
     /// <summary>The image in the virtual CD drive; null when empty.</summary>
     Task<string?> GetInsertedMediaAsync(CancellationToken cancellationToken = default);
 

@@ -27,7 +27,7 @@ public sealed class LockoutAndAuditTests(LockoutServer server) : IClassFixture<L
     [Fact]
     public async Task ScriptedSession_ReadsAsAnHonestRecord()
     {
-        // login, reset, insert media (refused by the test driver), logout; then 3 wrong passwords lock the operator out.
+        // login, reset, insert media (the test driver cannot change media: 501), logout; then 3 wrong passwords lock the operator out.
         var (login, _) = await server.SendAsync(HttpMethod.Post, "/redfish/v1/SessionService/Sessions",
             $$"""{"UserName":"admin","Password":"{{TestAccounts.AdminPassword}}"}""", client: server.Anonymous);
         var token = login.Headers.GetValues("X-Auth-Token").Single();
@@ -62,7 +62,7 @@ public sealed class LockoutAndAuditTests(LockoutServer server) : IClassFixture<L
             "intent POST /redfish/v1/Systems/slot0/Actions/ComputerSystem.Reset admin 0",
             "outcome POST /redfish/v1/Systems/slot0/Actions/ComputerSystem.Reset admin 204",
             "intent POST /redfish/v1/Managers/BMC/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia admin 0",
-            "outcome POST /redfish/v1/Managers/BMC/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia admin 400",
+            "outcome POST /redfish/v1/Managers/BMC/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia admin 501",
             $"intent DELETE {login.Headers.Location} admin 0",
             $"outcome DELETE {login.Headers.Location} admin 204",
             "login-failed GET /redfish/v1/Systems - 401",
