@@ -42,10 +42,9 @@ demo: deps .demo/sysfs
 	dotnet $(SERVER)/bin/Release/net10.0/openchami-vbmc.dll validate --config $(DEMO_CONFIG) || true
 	dotnet $(SERVER)/bin/Release/net10.0/openchami-vbmc.dll serve --config $(DEMO_CONFIG)
 
+# Every tier: unit/in-process, real libvirtd + QEMU, real clients (tests/run-all.sh says what each is).
 test: deps
-	rm -rf $(RESULTS)
-	status=0; dotnet test $(SOLUTION) --no-restore --logger trx --results-directory $(RESULTS) -nologo || status=$$?; \
-	bash .ci/trx-summary $(RESULTS); exit $$status
+	bash tests/run-all.sh $(RESULTS)
 
 package: deps
 	bash packaging/build-deb.sh

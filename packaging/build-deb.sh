@@ -56,5 +56,5 @@ chmod 0644 "$ROOT/DEBIAN/control" "$ROOT/DEBIAN/conffiles" "$ROOT/DEBIAN/md5sums
 
 mkdir -p "$OUT"
 deb=$OUT/${NAME}_${DEB_VERSION}_amd64.deb
-dpkg-deb --root-owner-group -Zxz --build "$ROOT" "$deb" >/dev/null
+dpkg-deb --root-owner-group -Zxz -z"${VBMC_COMPRESSION_LEVEL:-9}" --build "$ROOT" "$deb" >/dev/null
 echo "built $deb ($(du -h "$deb" | cut -f1), installed $((installed_kib / 1024)) MiB) in $((SECONDS - start)) s"

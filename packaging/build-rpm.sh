@@ -18,7 +18,7 @@ rpmbuild -bb --quiet \
   --define "_topdir $TOP" \
   --define "_vbmc_stage $ROOT" \
   --define "_vbmc_version $VERSION" \
-  --define "_binary_payload w19T.zstdio" \
+  --define "_binary_payload w${VBMC_RPM_ZSTD_LEVEL:-19}T.zstdio" \
   --define "use_source_date_epoch_as_buildtime 1" \
   --define "clamp_mtime_to_source_date_epoch 1" \
   "$PKG_DIR/rpm/$NAME.spec"

@@ -79,7 +79,8 @@ tail -n 3 "$TMP/demo.out" | sed 's/^/   /'
 # The dense fixture is built so that slot2 (GPUs on nvidia) and slot3 (GPU unbound) fail: exit 1, as designed.
 check "validate on the demo config + fixture: exit 1, 2 of 4 slots usable" sh -c "[ $rc = 1 ] && grep -q '2 of 4 slots usable' '$TMP/demo.out'"
 
-if command -v systemd-analyze >/dev/null; then
+command -v systemd-analyze >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd >/dev/null
+if true; then
   echo "== units"
   check "systemd-analyze verify" systemd-analyze verify /lib/systemd/system/$NAME.service /lib/systemd/system/$NAME-prepare.service
   for unit in $NAME.service $NAME-prepare.service; do

@@ -65,7 +65,9 @@ internal static class ServerTestSupport
             .Replace("hostId: x1000c0s0b0n0", $"hostId: t{unique}", StringComparison.Ordinal)
             .Replace("  uri: test:///default", $"  uri: test:///default\n  domainPrefix: t{unique}-", StringComparison.Ordinal)
             .Replace("../../.demo/tls/", "tls/", StringComparison.Ordinal)
-            .Replace("../../.demo/audit.jsonl", "audit.jsonl", StringComparison.Ordinal);
+            .Replace("../../.demo/audit.jsonl", "audit.jsonl", StringComparison.Ordinal)
+            // The demo's fixed admin port would collide between parallel test servers; tests that need it add their own.
+            .Replace("admin:\n  address: 127.0.0.1\n  port: 9180\n", "", StringComparison.Ordinal);
         if (firstAddress is not null)
         {
             host = host.Replace("address: 127.0.0.10", $"address: {firstAddress}", StringComparison.Ordinal);

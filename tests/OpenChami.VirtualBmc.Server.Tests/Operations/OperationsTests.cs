@@ -15,7 +15,7 @@ public sealed class AdminServer : RunningServer
     public string HostFile => Path.Combine(Directory, "host.yaml");
 
     protected override string Tweak(string hostYaml) =>
-        hostYaml.Replace("  port: 9180", $"  port: {AdminPort}", StringComparison.Ordinal);
+        hostYaml.Replace("slots:\n", $"admin:\n  address: 127.0.0.1\n  port: {AdminPort}\nslots:\n", StringComparison.Ordinal);
 }
 
 public sealed class OperationsTests(AdminServer server) : IClassFixture<AdminServer>

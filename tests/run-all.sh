@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Every test of the project, in tiers, then one plain line "N passed, N failed, N skipped" counted from the results:
+#   1. unit and in-process tests (xunit; libvirt's test driver in process; real Kestrel on loopback)
+#   2. the QEMU tier: real libvirtd + a TCG guest (tests/qemu/run-tier.sh; installs Debian packages)
+#   3. the real clients against a running server: sushy, redfishtool, curl, the Magellan-like crawl (tests/clients)
+# Set VBMC_SKIP_QEMU=1 or VBMC_SKIP_CLIENTS=1 to leave a tier out on a developer machine (the summary says so).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+results=${1:-TestResults}
+rm -rf "$results"
+mkdir -p "$results"
+status=0
+
+echo "== tier 1: unit and in-process tests"
+dotnet test OpenChami.VirtualBmc.sln --no-restore --logger trx --results-directory "$results/unit" -nologo \
+  --filter "FullyQualifiedName!~OpenChami.VirtualBmc.Qemu.Tests" || status=1
+
+if [ "${VBMC_SKIP_QEMU:-0}" = 1 ]; then
+  echo "== tier 2: QEMU tier SKIPPED (VBMC_SKIP_QEMU=1)"
+else
+  echo "== tier 2: real libvirtd + QEMU"
+  bash tests/qemu/run-tier.sh "$results/qemu" || status=1
+fi
+
+if [ "${VBMC_SKIP_CLIENTS:-0}" = 1 ]; then
+  echo "== tier 3: real clients SKIPPED (VBMC_SKIP_CLIENTS=1)"
+else
+  echo "== tier 3: real clients (sushy, redfishtool, curl, crawl replay)"
+  bash tests/clients/run-clients.sh "$results/clients" || status=1
+fi
+
+bash .ci/trx-summary "$results" || status=1
+exit $status
