@@ -19,6 +19,7 @@ run_form() {
       local expect=${line#'# expect:'}; expect=${expect# }
       n=$((n + 1))
       local run=${command//127.0.0.10:8443/$VBMC_HOST:$VBMC_PORT}
+      run=${run//127.0.0.12:8443/${VBMC_HOST_SLOT2:?}:$VBMC_PORT}
       if [ "$form" = cacert ]; then run=${run//curl -sk /curl -s --cacert $VBMC_CACERT }; fi
       local rc=0
       eval "$run" >out.txt 2>err.txt || rc=$?

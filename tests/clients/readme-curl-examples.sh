@@ -32,3 +32,7 @@ curl -sk -H "X-Auth-Token: $TOKEN" -X DELETE -w '%{http_code}\n' "https://127.0.
 # expect: 204
 curl -sk -H "X-Auth-Token: $TOKEN" -o /dev/null -w '%{http_code}\n' https://127.0.0.10:8443/redfish/v1/Systems/slot0
 # expect: 401
+
+# A slot that failed host validation: present, UnavailableOffline, with its findings
+curl -sk https://127.0.0.12:8443/redfish/v1/Systems/slot2 -u admin:vbmc-demo | jq .Status   # a slot that failed validation
+# expect: UnavailableOffline
