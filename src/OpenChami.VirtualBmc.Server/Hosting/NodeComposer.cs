@@ -36,6 +36,7 @@ public static class NodeComposer
         var binding = HostBinding.Check(site.Config, log);
         var usable = site.Slots.Where(s => binding.Health[s.Name].Usable).ToList();
 
+        var health = binding.Health.ToDictionary(p => p.Key, p => p.Value);
         LibvirtHypervisor? hypervisor = null;
         if (usable.Count > 0)
         {
@@ -50,6 +51,12 @@ public static class NodeComposer
                 foreach (var result in await hypervisor.StartAsync(cancellationToken))
                 {
                     LogReconcile(log, result);
+                    if (ReconcileFinding(result) is { } finding)
+                    {
+                        // Check 7 of host validation: a domain that differs from its template is not served as usable.
+                        var before = health[result.SlotName];
+                        health[result.SlotName] = new SlotHealth(false, [.. before.Findings, finding]);
+                    }
                 }
             }
             catch (SlotRuntimeException e) when (e.Kind == SlotRuntimeErrorKind.Unavailable)
@@ -59,8 +66,8 @@ public static class NodeComposer
         }
         var slots = site.Slots.Select(s => new SlotContext(
             s,
-            binding.Health[s.Name].Usable ? hypervisor?.FindSlot(s.Name) : null,
-            binding.Health[s.Name],
+            health[s.Name].Usable ? hypervisor?.FindSlot(s.Name) : null,
+            health[s.Name],
             binding.Devices[s.Name])).ToList();
         var state = new NodeState(site, slots, site.Host.HostEndpoint)
         {
@@ -68,6 +75,17 @@ public static class NodeComposer
         };
         return new RunningNode(state, hypervisor);
     }
+
+    /// <summary>Drift, a foreign domain of the same name, or a failure to define: the slot cannot be trusted to act.</summary>
+    public static SlotFindingView? ReconcileFinding(SlotReconcileResult result) => result.Outcome switch
+    {
+        ReconcileOutcome.Drifted => new SlotFindingView("DOMAIN_DRIFT", "Error", null,
+            $"libvirt domain {result.DomainName} differs from the slot's template (left as it is): {string.Join("; ", result.Drift)}; undefine it to let the service define it again, or fix the template"),
+        ReconcileOutcome.Foreign => new SlotFindingView("DOMAIN_FOREIGN", "Error", null,
+            $"a libvirt domain named {result.DomainName} exists but is not this service's (no slot metadata); it was not touched: rename or remove it"),
+        ReconcileOutcome.Failed => new SlotFindingView("DOMAIN_DEFINE_FAILED", "Error", null, $"libvirt domain {result.DomainName}: {result.Message}"),
+        _ => null,
+    };
 
     private static void LogReconcile(Serilog.ILogger log, SlotReconcileResult result)
     {
