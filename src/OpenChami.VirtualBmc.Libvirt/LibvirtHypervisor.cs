@@ -127,12 +127,16 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
             turn.Dispose();
             throw;
         }
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            return await wait.ConfigureAwait(false);
+            var result = await wait.ConfigureAwait(false);
+            LibvirtMetrics.Record(what, started, null);
+            return result;
         }
         catch (LibvirtException e)
         {
+            LibvirtMetrics.Record(what, started, e);
             throw Map(e, slot.SlotName, what);
         }
     }

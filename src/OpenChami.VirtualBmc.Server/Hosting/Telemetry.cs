@@ -12,6 +12,20 @@ public sealed class Telemetry : IDisposable
 {
     public const string MeterName = "OpenChami.VirtualBmc";
     private readonly Meter _meter = new(MeterName);
+    private readonly MeterListener _libvirt = new();
+
+    // prometheus-net's own instruments for what arrives as pushed measurements (the libvirt adapter's Meter).
+    private static readonly Prometheus.Histogram LibvirtDuration = Prometheus.Metrics.CreateHistogram(
+        "openchami_virtualbmc_libvirt_call_duration_seconds", "Time libvirt took for a slot operation",
+        new Prometheus.HistogramConfiguration
+        {
+            LabelNames = ["operation", "outcome"],
+            Buckets = Prometheus.Histogram.ExponentialBuckets(0.0001, 4, 10),
+        });
+
+    private static readonly Prometheus.Counter LibvirtErrors = Prometheus.Metrics.CreateCounter(
+        "openchami_virtualbmc_libvirt_call_errors_total", "Slot operations libvirt failed, by libvirt error code",
+        new Prometheus.CounterConfiguration { LabelNames = ["operation", "code"] });
 
     /// <summary>Instruments are exported as openchami_virtualbmc_&lt;name&gt;.</summary>
     public Telemetry(NodeState node, Authenticator authenticator)
@@ -26,9 +40,38 @@ public sealed class Telemetry : IDisposable
         _meter.CreateObservableGauge("validation_findings", () => node.Slots.SelectMany(s => s.Health.Findings.GroupBy(f => f.Severity)
             .Select(g => new Measurement<int>(g.Count(), new("slot", s.Name), new("severity", g.Key)))),
             description: "Host validation findings per slot and severity");
+
+        _libvirt.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == "OpenChami.VirtualBmc.Libvirt")
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _libvirt.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+            LibvirtDuration.WithLabels(Tag(tags, "operation"), Tag(tags, "outcome")).Observe(value));
+        _libvirt.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+            LibvirtErrors.WithLabels(Tag(tags, "operation"), Tag(tags, "code")).Inc(value));
+        _libvirt.Start();
     }
 
-    public void Dispose() => _meter.Dispose();
+    private static string Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string name)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Key == name)
+            {
+                return Convert.ToString(tag.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "";
+            }
+        }
+        return "";
+    }
+
+    public void Dispose()
+    {
+        _libvirt.Dispose();
+        _meter.Dispose();
+    }
 }
 
 /// <summary>Sends WATCHDOG=1 to systemd at half the unit's WatchdogSec while the service runs (no-op outside systemd).</summary>

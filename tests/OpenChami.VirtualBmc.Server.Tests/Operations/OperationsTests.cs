@@ -46,6 +46,7 @@ public sealed class OperationsTests(AdminServer server) : IClassFixture<AdminSer
         Assert.Matches(@"openchami_virtualbmc_slot_usable\{slot=""slot2""\} 0", text);
         Assert.Matches(@"openchami_virtualbmc_validation_findings\{(?=[^}]*slot=""slot2"")(?=[^}]*severity=""Error"")[^}]*\} 2", text);
         Assert.Matches(@"openchami_virtualbmc_auth_failures(_total)? [1-9]", text);
+        Assert.Matches(@"openchami_virtualbmc_libvirt_call_duration_seconds_count\{(?=[^}]*operation=""reset On"")[^}]*\} [1-9]", text);
     }
 
     [Fact]
