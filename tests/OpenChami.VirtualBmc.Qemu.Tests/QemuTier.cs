@@ -94,6 +94,7 @@ internal static class QemuTier
         File.WriteAllText(Path.Combine(directory, "host.yaml"), """
             hostId: qemu-tier-host
             nodeType: node.yaml
+            insecurePlainHttp: true   # the runtime is tested directly; no endpoint is served
             slots:
             - name: slot0
               bmc:
