@@ -163,6 +163,14 @@ public static class VirtualMediaResource
                     problems.Add(BaseMessages.ActionParameterValueConflict("TransferProtocolType", protocol.GetString()!));
                 }
             }
+            foreach (var name in new[] { "Inserted", "WriteProtected" })
+            {
+                // Only "insert now, read-only" is offered: the CD is always write-protected and inserted at once.
+                if (body.TryGetProperty(name, out var flag) && flag.ValueKind == JsonValueKind.False)
+                {
+                    problems.Add(BaseMessages.ActionParameterNotSupported(name, action));
+                }
+            }
             if (body.TryGetProperty("UserName", out _) != body.TryGetProperty("Password", out _))
             {
                 problems.Add(BaseMessages.ActionParameterMissing(action, body.TryGetProperty("UserName", out _) ? "Password" : "UserName"));

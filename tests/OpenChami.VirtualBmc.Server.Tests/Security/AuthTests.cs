@@ -158,3 +158,78 @@ public sealed class AuthTests(RunningServer server) : IClassFixture<RunningServe
         }
     }
 }
+
+public sealed class BadInputTests(RunningServer server) : IClassFixture<RunningServer>
+{
+    private static string Code(System.Text.Json.JsonElement body) => body.GetProperty("error").GetProperty("code").GetString()!;
+
+    [Theory]
+    [InlineData("""{"Image":"http://example.org/a.iso","Inserted":false}""", "Base.1.22.ActionParameterNotSupported")]
+    [InlineData("""{"Image":"http://example.org/a.iso","WriteProtected":false}""", "Base.1.22.ActionParameterNotSupported")]
+    [InlineData("""{"Image":"http://example.org/a.iso","TransferMethod":"Upload"}""", "Base.1.22.ActionParameterValueNotInList")]
+    [InlineData("""{"Image":true}""", "Base.1.22.ActionParameterValueTypeError")]
+    [InlineData("""{"Image":"gopher://example.org/a.iso"}""", "Base.1.22.ActionParameterValueFormatError")]
+    [InlineData("""{"Image":"/var/lib/libvirt/images/other.qcow2"}""", "Base.1.22.ActionParameterValueFormatError")]
+    [InlineData("""{"Image":"http://example.org/a.iso","UserName":"u"}""", "Base.1.22.ActionParameterMissing")]
+    public async Task BadInsertMedia_Is400AndAttachesNothing(string body, string messageId)
+    {
+        var (response, error) = await server.SendAsync(HttpMethod.Post, "/redfish/v1/Systems/slot0/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia", body);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(messageId, error.GetRawText(), StringComparison.Ordinal);
+        var (_, media) = await server.GetAsync("/redfish/v1/Systems/slot0/VirtualMedia/Cd");
+        Assert.False(media.GetProperty("Inserted").GetBoolean());
+    }
+
+    [Fact]
+    public async Task TextPlainBody_IsNotParsedAsJson()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("/redfish/v1/Systems/slot0/Actions/ComputerSystem.Reset"))
+        {
+            Content = new StringContent("""{"ResetType":"ForceOff"}""", System.Text.Encoding.UTF8, "text/plain"),
+        };
+        var response = await server.Http.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Base.1.22.HeaderInvalid", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/redfish/v1/Systems/%2e%2e/%2e%2e/etc/passwd")]
+    [InlineData("/redfish/v1//Systems")]
+    [InlineData("/redfish/v1/Systems/slot0;x")]
+    [InlineData("/redfish/v1/Systems/slot0%00")]
+    public async Task OddPaths_AreNeverA500(string path)
+    {
+        var response = await server.Http.GetAsync(server.Url(path));
+        Assert.True((int)response.StatusCode is >= 400 and < 500, $"{path}: {(int)response.StatusCode}");
+    }
+
+    [Fact]
+    public async Task AfterMalformedRequests_AValidLoginStillWorks()
+    {
+        foreach (var body in new[] { "{", "[]", "null", "\"x\"" })
+        {
+            var (bad, _) = await server.SendAsync(HttpMethod.Post, "/redfish/v1/SessionService/Sessions", body, client: server.Anonymous);
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+        }
+        var (login, _) = await server.SendAsync(HttpMethod.Post, "/redfish/v1/SessionService/Sessions",
+            $$"""{"UserName":"admin","Password":"{{ServerTestSupport.TestAccounts.AdminPassword}}"}""", client: server.Anonymous);
+        Assert.Equal(System.Net.HttpStatusCode.Created, login.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/redfish/v1/Systems?$top=-1")]
+    [InlineData("/redfish/v1/Systems?$skip=99999999999999999999")]
+    public async Task OutOfRangeQuery_Is400(string path)
+    {
+        var (response, body) = await server.GetAsync(path);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("Base.1.22.QueryParameterValueTypeError", Code(body));
+    }
+
+    [Fact]
+    public async Task UnsupportedQuery_IsRefusedBeforeAuthentication()
+    {
+        var (response, _) = await server.GetAsync("/redfish/v1/Systems?$expand=*", client: server.Anonymous);
+        Assert.Equal(System.Net.HttpStatusCode.NotImplemented, response.StatusCode);
+    }
+}
