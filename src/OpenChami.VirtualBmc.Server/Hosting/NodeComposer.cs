@@ -31,7 +31,9 @@ public sealed class RunningNode(NodeState state, LibvirtHypervisor? hypervisor) 
 /// </summary>
 public static class NodeComposer
 {
-    public static async Task<RunningNode> StartAsync(LoadedSite site, Serilog.ILogger log, CancellationToken cancellationToken = default)
+    /// <param name="adjustRendering">Test tiers only: extra rendering (a serial log file, a boot disk) for real guests.</param>
+    public static async Task<RunningNode> StartAsync(LoadedSite site, Serilog.ILogger log,
+        Func<DomainRenderOptions, DomainRenderOptions>? adjustRendering = null, CancellationToken cancellationToken = default)
     {
         var binding = HostBinding.Check(site.Config, log);
         var usable = site.Slots.Where(s => binding.Health[s.Name].Usable).ToList();
@@ -42,8 +44,9 @@ public static class NodeComposer
         {
             var host = site.Host;
             var domainType = host.LibvirtUri.StartsWith("test:", StringComparison.Ordinal) ? "test" : host.LibvirtDomainType;
+            var rendering = new DomainRenderOptions(domainType, host.HostId, host.AllowManagedDetach, host.DomainPrefix);
             hypervisor = new LibvirtHypervisor(
-                new LibvirtHypervisorOptions(host.LibvirtUri, new DomainRenderOptions(domainType, host.HostId, host.AllowManagedDetach, host.DomainPrefix)),
+                new LibvirtHypervisorOptions(host.LibvirtUri, adjustRendering?.Invoke(rendering) ?? rendering),
                 usable,
                 binding.Placement);
             try
