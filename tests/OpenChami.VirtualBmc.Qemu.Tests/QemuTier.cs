@@ -73,12 +73,8 @@ internal static class QemuTier
         }
     }
 
-    /// <summary>
-    /// A host with one slot: 1 core, 1 GiB (the smallest size the node type schema allows), no hugepages, no NUMA
-    /// policy, no host devices, BIOS firmware. Its serial number is derived (hostId-slotName); its UUID is fresh.
-    /// </summary>
-    public static Slot NewSlot(string directory)
-    {
+    /// <summary>The tier's node type (node.yaml in <paramref name="directory"/>): one tiny BIOS slot, no devices.</summary>
+    public static void WriteNodeType(string directory) =>
         File.WriteAllText(Path.Combine(directory, "node.yaml"), """
             nodeType: qemu-tier-node
             description: One tiny TCG slot for the QEMU test tier
@@ -91,6 +87,14 @@ internal static class QemuTier
               memory:
                 sizeGiB: 1
             """);
+
+    /// <summary>
+    /// A host with one slot: 1 core, 1 GiB (the smallest size the node type schema allows), no hugepages, no NUMA
+    /// policy, no host devices, BIOS firmware. Its serial number is derived (hostId-slotName); its UUID is fresh.
+    /// </summary>
+    public static Slot NewSlot(string directory)
+    {
+        WriteNodeType(directory);
         File.WriteAllText(Path.Combine(directory, "host.yaml"), """
             hostId: qemu-tier-host
             nodeType: node.yaml

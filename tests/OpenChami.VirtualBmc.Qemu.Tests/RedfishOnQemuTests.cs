@@ -30,17 +30,7 @@ public sealed class RedfishOnQemuTests : IAsyncDisposable
         QemuTier.Require();
         var prefix = $"rf{Guid.NewGuid():N}"[..10] + "-";
         var port = FreePort();
-        File.WriteAllText(Path.Combine(_dir.Path, "node.yaml"), """
-            nodeType: qemu-tier-node
-            vmSlots:
-            - name: slot0
-              firmware: bios
-              cpu:
-                cores: 1
-                numaPolicy: none
-              memory:
-                sizeGiB: 1
-            """);
+        QemuTier.WriteNodeType(_dir.Path);
         File.WriteAllText(Path.Combine(_dir.Path, "accounts.yaml"), $"""
             accounts:
             - userName: admin
