@@ -1,10 +1,12 @@
 // The practical ceiling of the benchmark: Kestrel on one HTTPS endpoint (same TLS protocols, same certificate, same
-// limits as the product), no middleware, answering each captured path with the captured response headers and body.
+// keep-alive and connection limits as the product), no middleware, answering each captured path with the captured response headers and body.
 // Usage: vbmc-bench-ceiling CERT.pem KEY.pem ADDRESS PORT DIR
 //   DIR holds index.tsv: one "path<TAB>name" line per resource, with name.body (bytes) and name.headers ("Name: value" lines).
 using System.Net;
+using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Primitives;
 
 if (args.Length != 5)
@@ -15,6 +17,7 @@ if (args.Length != 5)
 var (certPath, keyPath, address, port, dir) = (args[0], args[1], IPAddress.Parse(args[2]), int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args[4]);
 using var pem = X509Certificate2.CreateFromPemFile(certPath, keyPath);
 using var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+var context = SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true);
 
 var resources = new Dictionary<string, (KeyValuePair<string, StringValues>[] Headers, byte[] Body)>(StringComparer.Ordinal);
 foreach (var line in File.ReadAllLines(Path.Combine(dir, "index.tsv")))
@@ -36,10 +39,14 @@ builder.WebHost.UseKestrel(kestrel =>
     kestrel.AddServerHeader = false;
     kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(120);
     kestrel.Limits.MaxConcurrentConnections = 4096;
-    kestrel.Listen(address, port, listen => listen.UseHttps(https =>
+    // As the product does: TLS 1.2/1.3, the certificate context made once, given per handshake.
+    kestrel.Listen(address, port, listen => listen.UseHttps(new TlsHandshakeCallbackOptions
     {
-        https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
-        https.ServerCertificateSelector = (_, _) => certificate;
+        OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
+        {
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            ServerCertificateContext = context,
+        }),
     }));
 });
 var app = builder.Build();
