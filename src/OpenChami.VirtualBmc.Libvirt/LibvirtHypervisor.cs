@@ -103,6 +103,7 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
                 return dom.GetState().State;
             }, cancellationToken).ConfigureAwait(false);
             runtime.Observe(PowerStateMapping.FromDomainState(state));
+            runtime.ForgetBootOverride();
         }
     }
 
@@ -171,6 +172,7 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
         var name = runtime.DomainName;
         SlotReconcileResult Result(ReconcileOutcome outcome, IReadOnlyList<DriftItem>? drift = null, string? message = null)
         {
+            runtime.ForgetBootOverride();
             runtime.Usable = outcome is ReconcileOutcome.Defined or ReconcileOutcome.InSync or ReconcileOutcome.Drifted;
             runtime.UnusableReason = runtime.Usable ? null : message;
             return new SlotReconcileResult(slot.Name, name, outcome, drift ?? [], message);
@@ -235,6 +237,9 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
                     {
                         _ = runtime.RevertOnceOverrideQuietlyAsync(_stopping.Token);
                     }
+                    break;
+                case SlotEventKind.PowerStateChanged when e.Lifecycle is DomainLifecycleEvent.Defined or DomainLifecycleEvent.Undefined:
+                    runtime.ForgetBootOverride(); // redefined (by us or outside): the next read takes the metadata again
                     break;
                 case SlotEventKind.Rebooted or SlotEventKind.MediaTrayChanged:
                     runtime.Raise(e.Kind);

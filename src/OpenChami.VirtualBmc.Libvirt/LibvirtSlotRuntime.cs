@@ -40,6 +40,15 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
     /// <summary>A Once boot override waits for the next start (saves a metadata read on every Started event).</summary>
     internal volatile bool OncePending;
 
+    /// <summary>
+    /// The boot override as last read or written under this slot's turn (null: unknown, read from libvirt by the next
+    /// caller), so reads of the ComputerSystem do not call libvirt. Filled only inside <c>RunSlotAsync</c> bodies, which
+    /// the per-slot serializer orders with every change; forgotten on reconciliation, resync and Defined/Undefined events.
+    /// </summary>
+    private volatile BootOverride? _boot;
+
+    internal void ForgetBootOverride() => _boot = null;
+
     internal void EnsureUsable()
     {
         if (!Usable)
@@ -134,6 +143,7 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
             return false;
         }
         Redefine(conn, dom, metadata, null);
+        _boot = BootOverride.Default(DomainXml.BootModeOf(Slot));
         OncePending = false;
         return true;
     }
@@ -158,10 +168,17 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         using var _ = conn.Define(xml.ToString(SaveOptions.DisableFormatting));
     }
 
-    public Task<BootOverride> GetBootOverrideAsync(CancellationToken cancellationToken = default) =>
-        _hypervisor.RunSlotAsync(this, "read boot override", (_, dom) =>
-            DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace))?.BootOverride
-            ?? BootOverride.Default(DomainXml.BootModeOf(Slot)), cancellationToken);
+    /// <summary>From the cache when known (no libvirt call); otherwise read from the domain's metadata and remembered.</summary>
+    public Task<BootOverride> GetBootOverrideAsync(CancellationToken cancellationToken = default)
+    {
+        if (Usable && _boot is { } cached)
+        {
+            return Task.FromResult(cached);
+        }
+        return _hypervisor.RunSlotAsync(this, "read boot override", (_, dom) =>
+            _boot = DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace))?.BootOverride
+                ?? BootOverride.Default(DomainXml.BootModeOf(Slot)), cancellationToken);
+    }
 
     public Task SetBootOverrideAsync(BootOverride value, CancellationToken cancellationToken = default)
     {
@@ -180,7 +197,9 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         {
             var metadata = DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace))
                 ?? throw new SlotRuntimeException(SlotRuntimeErrorKind.Conflict, $"slot {SlotName}: its domain lost our metadata");
+            _boot = null; // unknown if the redefinition fails half-way
             Redefine(conn, dom, metadata, effective);
+            _boot = effective ?? BootOverride.Default(mode);
             OncePending = effective?.Enabled == BootOverrideEnabled.Once;
             return true;
         }, cancellationToken);

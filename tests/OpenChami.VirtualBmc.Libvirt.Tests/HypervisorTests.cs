@@ -330,6 +330,33 @@ public sealed class HypervisorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Boot_override_reads_come_from_the_cache_and_follow_a_redefinition_outside_the_runtime()
+    {
+        var (_, slot) = await Started();
+        var pxe = new BootOverride(BootSource.Pxe, BootOverrideEnabled.Continuous, BootMode.Uefi);
+        await slot.SetBootOverrideAsync(pxe);
+        await slot.GetBootOverrideAsync(); // after our own redefinition's Defined event, at most one read refills the cache
+        await Task.Delay(100);
+        await slot.GetBootOverrideAsync();
+        var cached = slot.GetBootOverrideAsync();
+        Assert.True(cached.IsCompletedSuccessfully, "a cached read completes at once, without a libvirt call");
+        Assert.Equal(pxe, await cached);
+
+        // Someone redefines the domain with another override (virsh edit): the Defined event drops the cache.
+        var cd = new BootOverride(BootSource.Cd, BootOverrideEnabled.Continuous, BootMode.Uefi);
+        using (var dom = _observer.LookupByName(_prefix + _slots[0].Name))
+        {
+            var xml = XDocument.Parse(dom.GetXmlDesc(inactive: true));
+            var metadata = DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace))!;
+            DomainXml.SetMetadata(xml, DomainXml.Metadata(metadata.SlotName, metadata.HostId, metadata.TemplateHash, cd));
+            using var _ = _observer.Define(xml.ToString(SaveOptions.DisableFormatting));
+        }
+        BootOverride? seen = null;
+        await Eventually.True(() => (seen = slot.GetBootOverrideAsync().GetAwaiter().GetResult()) == cd, "the outside change is seen");
+        Assert.Equal(cd, seen);
+    }
+
+    [Fact]
     public async Task Once_override_reverts_when_the_domain_is_started_outside_the_runtime()
     {
         var (_, slot) = await Started();

@@ -61,7 +61,8 @@ public static class Cli
         }
     }
 
-    public static string VersionText =>
+    /// <summary>Read once: payloads that show it are built per change, and reflection per request costs.</summary>
+    public static string VersionText { get; } =
         typeof(Cli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     private static int Version(TextWriter stdout)

@@ -33,14 +33,25 @@ public static class AdminEndpoints
     }
 }
 
-/// <summary>The TLS certificate in force; replaced on reload.</summary>
+/// <summary>
+/// The TLS certificate in force; replaced on reload. Its <see cref="System.Net.Security.SslStreamCertificateContext"/> is
+/// made once per certificate (chain built once, offline), not once per TLS handshake as a certificate selector does.
+/// </summary>
 public sealed class CertificateHolder(System.Security.Cryptography.X509Certificates.X509Certificate2? current)
 {
-    private System.Security.Cryptography.X509Certificates.X509Certificate2? _current = current;
+    private sealed record Entry(System.Security.Cryptography.X509Certificates.X509Certificate2 Certificate, System.Net.Security.SslStreamCertificateContext Context);
+
+    private Entry? _current = current is null ? null : Make(current);
 
     public System.Security.Cryptography.X509Certificates.X509Certificate2? Current
     {
-        get => Volatile.Read(ref _current);
-        set => Volatile.Write(ref _current, value);
+        get => Volatile.Read(ref _current)?.Certificate;
+        set => Volatile.Write(ref _current, value is null ? null : Make(value));
     }
+
+    /// <summary>What new TLS connections are given (null without TLS).</summary>
+    public System.Net.Security.SslStreamCertificateContext? Context => Volatile.Read(ref _current)?.Context;
+
+    private static Entry Make(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) =>
+        new(certificate, System.Net.Security.SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true));
 }

@@ -1,4 +1,6 @@
+using System.Net.Security;
 using System.Security.Authentication;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using OpenChami.VirtualBmc.Redfish;
 using OpenChami.VirtualBmc.Server.Audit;
 using OpenChami.VirtualBmc.Server.Security;
@@ -44,11 +46,15 @@ public static class RedfishServer
                 {
                     if (certificates.Current is not null)
                     {
-                        listen.UseHttps(https =>
+                        // Chosen per handshake, so a reloaded certificate (SIGHUP) serves new connections at once; the
+                        // certificate context (its chain) is the holder's, made once per certificate, not per handshake.
+                        listen.UseHttps(new TlsHandshakeCallbackOptions
                         {
-                            https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
-                            // Chosen per handshake, so a reloaded certificate (SIGHUP) serves new connections at once.
-                            https.ServerCertificateSelector = (_, _) => certificates.Current;
+                            OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
+                            {
+                                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                                ServerCertificateContext = certificates.Context,
+                            }),
                         });
                     }
                 });

@@ -24,6 +24,13 @@ public static class RedfishResponses
         return WriteBytesAsync(context, bytes, status, describedBy: DescribedBy(payload));
     }
 
+    /// <summary>
+    /// Writes a representation serialized earlier, with its ETag computed then (once per change, not per request);
+    /// the same headers, 304 and query options as <see cref="WriteAsync{T}"/>.
+    /// </summary>
+    public static Task WriteSerializedAsync(HttpContext context, byte[] bytes, string etag, string? describedBy, int status = StatusCodes.Status200OK) =>
+        WriteBytesAsync(context, bytes, status, describedBy, etag);
+
     public static Task WriteErrorAsync(HttpContext context, RedfishMessage message) => WriteErrorAsync(context, [message]);
 
     public static Task WriteErrorAsync(HttpContext context, IReadOnlyList<RedfishMessage> messages)
@@ -41,7 +48,7 @@ public static class RedfishResponses
         return $"W/\"{Convert.ToHexStringLower(hash[..8])}\"";
     }
 
-    private static async Task WriteBytesAsync(HttpContext context, byte[] bytes, int status, string? describedBy)
+    private static async Task WriteBytesAsync(HttpContext context, byte[] bytes, int status, string? describedBy, string? knownETag = null)
     {
         var response = context.Response;
         response.StatusCode = status;
@@ -50,7 +57,7 @@ public static class RedfishResponses
         headers.CacheControl = "no-store";
         if (status == StatusCodes.Status200OK && HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
         {
-            var etag = ETagOf(bytes);
+            var etag = knownETag ?? ETagOf(bytes);
             headers.ETag = etag;
             if (describedBy is not null)
             {
@@ -135,7 +142,7 @@ public static class RedfishResponses
         return result;
     }
 
-    private static string? DescribedBy<T>(T payload)
+    public static string? DescribedBy<T>(T payload)
     {
         // "#ComputerSystem.v1_22_0.ComputerSystem" → the DMTF JSON schema URI of that version.
         if (payload is not IRedfishResource { ODataType: var type })

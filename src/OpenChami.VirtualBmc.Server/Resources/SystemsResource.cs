@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using OpenChami.VirtualBmc.Redfish;
 using OpenChami.VirtualBmc.Redfish.Payloads;
@@ -19,7 +20,9 @@ public static class SystemsResource
         ResourceCollection.Of(Paths.Systems, "#ComputerSystemCollection.ComputerSystemCollection", "Computer System Collection",
             scope.Slots.Select(s => Paths.System(s.Name)));
 
-    public static ComputerSystem Build(NodeType nodeType, SlotContext slot, BootOverride boot)
+    public static ComputerSystem Build(NodeType nodeType, SlotContext slot, BootOverride boot) => Build(nodeType, slot, boot, slot.PowerState);
+
+    public static ComputerSystem Build(NodeType nodeType, SlotContext slot, BootOverride boot, PowerState power)
     {
         var s = slot.Slot;
         var id = s.Name;
@@ -36,7 +39,7 @@ public static class SystemsResource
             s.Identity.SerialNumber,
             s.Identity.Uuid.ToString(),
             $"vBMC {Cli.Cli.VersionText} {(firmware == Firmware.Uefi ? "UEFI" : "BIOS")}",
-            slot.PowerState.ToString(),
+            power.ToString(),
             new Boot(
                 boot.Enabled.ToString(),
                 boot.Target.ToString(),
@@ -86,13 +89,31 @@ public static class SystemsResource
         Paths.ResetActionInfo(id), "#ActionInfo.v1_4_0.ActionInfo", "ResetActionInfo", "Reset Action Info",
         [new ActionParameter("ResetType", true, "String", ResetTypes)]);
 
-    public static async Task<(ComputerSystem Payload, byte[] Bytes)> CurrentAsync(HttpContext context, SlotContext slot)
+    /// <summary>
+    /// A slot's ComputerSystem as served: payload, bytes, ETag and schema link, made once per change of what it shows
+    /// (power state, boot override, node type) and reused by every GET until then — reads neither call libvirt (the
+    /// runtime caches both), nor serialize, nor hash.
+    /// </summary>
+    public sealed record Representation(PowerState Power, BootOverride Boot, NodeType NodeType, ComputerSystem Payload, byte[] Bytes, string ETag, string? DescribedBy);
+
+    private static readonly ConditionalWeakTable<SlotContext, Representation> Representations = new();
+
+    public static async Task<Representation> CurrentAsync(HttpContext context, SlotContext slot)
     {
+        var power = slot.PowerState;
         var boot = slot.Runtime is { } runtime
             ? await runtime.GetBootOverrideAsync(context.RequestAborted)
             : BootOverride.Default(slot.Slot.Template.Firmware == Firmware.Uefi ? BootMode.Uefi : BootMode.Legacy);
-        var payload = Build(RequestScope.Node(context).Site.NodeType, slot, boot);
-        return (payload, JsonSerializer.SerializeToUtf8Bytes(payload, RedfishJsonContext.Wire.ComputerSystem));
+        var nodeType = RequestScope.Node(context).Site.NodeType;
+        if (Representations.TryGetValue(slot, out var known) && known.Power == power && known.Boot == boot && ReferenceEquals(known.NodeType, nodeType))
+        {
+            return known;
+        }
+        var payload = Build(nodeType, slot, boot, power);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(payload, RedfishJsonContext.Wire.ComputerSystem);
+        var made = new Representation(power, boot, nodeType, payload, bytes, RedfishResponses.ETagOf(bytes), RedfishResponses.DescribedBy(payload));
+        Representations.AddOrUpdate(slot, made);
+        return made;
     }
 
     public static void Map(IEndpointRouteBuilder app)
@@ -119,8 +140,8 @@ public static class SystemsResource
         }
         try
         {
-            var (payload, _) = await CurrentAsync(context, slot);
-            await RedfishResponses.WriteAsync(context, payload, RedfishJsonContext.Wire.ComputerSystem);
+            var current = await CurrentAsync(context, slot);
+            await RedfishResponses.WriteSerializedAsync(context, current.Bytes, current.ETag, current.DescribedBy);
         }
         catch (SlotRuntimeException e)
         {
@@ -178,8 +199,8 @@ public static class SystemsResource
             }
             try
             {
-                var (_, before) = await CurrentAsync(context, slot);
-                if (!RedfishResponses.IfMatchHolds(context.Request, RedfishResponses.ETagOf(before)))
+                var before = await CurrentAsync(context, slot);
+                if (!RedfishResponses.IfMatchHolds(context.Request, before.ETag))
                 {
                     await RedfishResponses.WriteErrorAsync(context, BaseMessages.PreconditionFailed());
                     return;
@@ -191,8 +212,8 @@ public static class SystemsResource
                     Enabled = boot.TryGetProperty("BootSourceOverrideEnabled", out var e) ? Enum.Parse<BootOverrideEnabled>(e.GetString()!) : current.Enabled,
                 };
                 await runtime.SetBootOverrideAsync(wanted, context.RequestAborted);
-                var (after, _) = await CurrentAsync(context, slot);
-                await RedfishResponses.WriteAsync(context, after, RedfishJsonContext.Wire.ComputerSystem);
+                var after = await CurrentAsync(context, slot);
+                await RedfishResponses.WriteSerializedAsync(context, after.Bytes, after.ETag, after.DescribedBy);
             }
             catch (SlotRuntimeException e)
             {
@@ -233,8 +254,8 @@ public static class SystemsResource
             {
                 if (context.Request.Headers.IfMatch.Count > 0)
                 {
-                    var (_, current) = await CurrentAsync(context, slot);
-                    if (!RedfishResponses.IfMatchHolds(context.Request, RedfishResponses.ETagOf(current)))
+                    var current = await CurrentAsync(context, slot);
+                    if (!RedfishResponses.IfMatchHolds(context.Request, current.ETag))
                     {
                         await RedfishResponses.WriteErrorAsync(context, BaseMessages.PreconditionFailed());
                         return;

@@ -29,6 +29,7 @@ public sealed class Authenticator : IDisposable
     private readonly ConcurrentDictionary<string, CachedCredential> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, FailureCount> _failures = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _slowHashes = new(Environment.ProcessorCount);
+    private readonly ConcurrentDictionary<string, Task<bool>> _inFlight = new(StringComparer.Ordinal);
     private int _waiting;
     private string? _dummyHash;
 
@@ -62,29 +63,56 @@ public sealed class Authenticator : IDisposable
             return (Outcome.Accepted, account);
         }
 
-        if (Interlocked.Increment(ref _waiting) > MaxQueuedVerifications + Environment.ProcessorCount)
-        {
-            Interlocked.Decrement(ref _waiting);
-            return (Outcome.Busy, null);
-        }
+        // Concurrent requests with the same credential (a client opening many connections at once, e.g. after a
+        // restart) share one slow hash instead of each queueing its own: the cold-cache herd would otherwise fill the
+        // queue and get 503s. Each caller still applies the outcome itself (failure count, lockout, audit).
+        var flightKey = key + "\0" + (account?.PasswordHash ?? "");
         bool matches;
-        try
+        while (true)
         {
-            await _slowHashes.WaitAsync(cancellationToken);
+            if (_inFlight.TryGetValue(flightKey, out var shared))
+            {
+                matches = await shared.WaitAsync(cancellationToken);
+                break;
+            }
+            if (Interlocked.Increment(ref _waiting) > MaxQueuedVerifications + Environment.ProcessorCount)
+            {
+                Interlocked.Decrement(ref _waiting);
+                return (Outcome.Busy, null);
+            }
+            var flight = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!_inFlight.TryAdd(flightKey, flight.Task))
+            {
+                Interlocked.Decrement(ref _waiting);
+                continue; // someone else started it a moment ago: join theirs
+            }
             try
             {
-                // Always one slow hash, whatever the case, so time tells nothing about the account.
-                matches = PasswordHasher.Verify(password, account?.PasswordHash ?? DummyHash()) && account is not null;
-                Interlocked.Increment(ref _slowHashCount);
+                // Not cancelled by this caller: others may be waiting for the same answer.
+                await _slowHashes.WaitAsync(CancellationToken.None);
+                try
+                {
+                    // Always one slow hash, whatever the case, so time tells nothing about the account.
+                    flight.SetResult(PasswordHasher.Verify(password, account?.PasswordHash ?? DummyHash()) && account is not null);
+                    Interlocked.Increment(ref _slowHashCount);
+                }
+                finally
+                {
+                    _slowHashes.Release();
+                }
+            }
+            catch (Exception e)
+            {
+                flight.TrySetException(e);
+                throw;
             }
             finally
             {
-                _slowHashes.Release();
+                _inFlight.TryRemove(flightKey, out _);
+                Interlocked.Decrement(ref _waiting);
             }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _waiting);
+            matches = await flight.Task.WaitAsync(cancellationToken);
+            break;
         }
 
         if (matches && !locked)

@@ -73,6 +73,27 @@ public sealed class SystemBehaviourTests(RunningServer server) : IClassFixture<R
     }
 
     [Fact]
+    public async Task ETag_IsStableWhileNothingChanges_AndFollowsPowerAndBootChanges()
+    {
+        await Reset("On");
+        var first = (await server.GetAsync(System0)).Response.Headers.ETag!.ToString();
+        Assert.Equal(first, (await server.GetAsync(System0)).Response.Headers.ETag!.ToString());
+
+        await Reset("ForceOff");
+        var (off, offBody) = await server.GetAsync(System0);
+        Assert.Equal("Off", offBody.GetProperty("PowerState").GetString());
+        Assert.NotEqual(first, off.Headers.ETag!.ToString());
+
+        var (patched, _) = await server.SendAsync(HttpMethod.Patch, System0, """{"Boot":{"BootSourceOverrideTarget":"Cd","BootSourceOverrideEnabled":"Once"}}""",
+            r => r.Headers.TryAddWithoutValidation("If-Match", off.Headers.ETag!.ToString()));
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        var (after, afterBody) = await server.GetAsync(System0);
+        Assert.Equal("Cd", afterBody.GetProperty("Boot").GetProperty("BootSourceOverrideTarget").GetString());
+        Assert.NotEqual(off.Headers.ETag!.ToString(), after.Headers.ETag!.ToString());
+        await server.SendAsync(HttpMethod.Patch, System0, """{"Boot":{"BootSourceOverrideEnabled":"Disabled"}}""");
+    }
+
+    [Fact]
     public async Task BootOverride_PatchedAndReadBack_WithoutRebooting()
     {
         await Reset("On");

@@ -144,6 +144,23 @@ public sealed class AuthTests(RunningServer server) : IClassFixture<RunningServe
     }
 
     [Fact]
+    public async Task ConcurrentRequestsWithAnUncachedCredential_ShareOneSlowHash_AndAllSucceed()
+    {
+        var accounts = server.App.Services.GetRequiredService<Func<IReadOnlyList<OpenChami.VirtualBmc.Slots.Catalog.Account>>>();
+        var config = server.App.Services.GetRequiredService<OpenChami.VirtualBmc.Slots.Catalog.SecurityConfig>();
+        // A fresh authenticator: nothing cached (the server's may already know these credentials).
+        using var cold = new Authenticator(accounts, config, TimeProvider.System);
+        var results = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ =>
+            Task.Run(() => cold.VerifyAsync("reader", TestAccounts.ReaderPassword, CancellationToken.None))));
+        Assert.All(results, r => Assert.Equal(Authenticator.Outcome.Accepted, r.Outcome));
+        Assert.True(cold.SlowHashes <= 2, $"{cold.SlowHashes} slow hashes for one credential");
+        var wrong = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ =>
+            Task.Run(() => cold.VerifyAsync("reader", "not-it", CancellationToken.None))));
+        Assert.All(wrong, r => Assert.Equal(Authenticator.Outcome.Rejected, r.Outcome));
+        Assert.Equal(3, cold.FailureCounts.Failed); // each attempt still counts toward lockout
+    }
+
+    [Fact]
     public async Task SecurityHeaders_AreOnEveryResponse()
     {
         foreach (var path in new[] { "/redfish/v1", "/redfish/v1/Systems/slot0", "/redfish/v1/nope" })

@@ -29,6 +29,36 @@ public sealed class TransportTests(RunningServer server) : IClassFixture<Running
     }
 
     [Fact]
+    public async Task ReplacedCertificate_ServesTheNextHandshake_AndTheOldOneComesBack()
+    {
+        var holder = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<OpenChami.VirtualBmc.Server.Hosting.CertificateHolder>(server.App.Services);
+        var original = holder.Current!;
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=replacement", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        using var replacement = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(
+            created.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
+        try
+        {
+            holder.Current = replacement;
+            string? seen = null;
+            using (var client = new TcpClient())
+            {
+                await client.ConnectAsync(IPAddress.Parse("127.0.0.10"), server.Port);
+                await using var ssl = new SslStream(client.GetStream(), false, (_, cert, _, _) => (seen = cert?.GetCertHashString()) is not null);
+                await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "127.0.0.10" });
+            }
+            Assert.Equal(replacement.GetCertHashString(), seen);
+        }
+        finally
+        {
+            holder.Current = original;
+        }
+        await using var again = await ConnectAsync(SslProtocols.Tls13);
+        Assert.Equal(SslProtocols.Tls13, again.SslProtocol);
+    }
+
+    [Fact]
     public async Task Tls13_IsPreferred()
     {
         await using var ssl = await ConnectAsync(SslProtocols.Tls12 | SslProtocols.Tls13);
