@@ -11,13 +11,14 @@ RESULTS       := TestResults
 # Debian packages the build, the demo and the tests need.
 DEB_PACKAGES  := libvirt0 libvirt-clients ca-certificates curl
 
-.PHONY: help deps build demo test package package-test clean
+.PHONY: help deps build demo test package package-test bench clean
 
 help:
 	@echo "make demo   run the service on the demo config (libvirt test driver, fixture node) in the foreground"
 	@echo "make test   run every test and print 'N passed, N failed, N skipped'"
 	@echo "make build  build the solution (Release)"
 	@echo "make package  build the .deb and .rpm (packaging/README.md)"
+	@echo "make bench  benchmark the Release build over HTTPS with wrk, print the table (bench/README.md)"
 	@echo "make deps   install the Debian packages and restore NuGet packages"
 
 deps:
@@ -53,6 +54,10 @@ package: deps
 # Installs the .deb on this machine, checks it, removes it (root).
 package-test: package
 	bash packaging/test-deb.sh
+
+# Release build over HTTPS on loopback driven by wrk; prints one table (bench/README.md). About 4 minutes.
+bench: deps
+	bash bench/run.sh
 
 clean:
 	rm -rf $(RESULTS) .demo artifacts
