@@ -9,7 +9,7 @@ SERVER        := src/OpenChami.VirtualBmc.Server
 DEMO_CONFIG   := examples/demo/host.yaml
 RESULTS       := TestResults
 # Debian packages the build, the demo and the tests need.
-DEB_PACKAGES  := libvirt0 libvirt-clients ca-certificates curl
+DEB_PACKAGES  := libvirt0 libvirt-clients ca-certificates curl jq
 
 .PHONY: help deps build demo test package package-test bench clean
 

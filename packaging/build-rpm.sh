@@ -5,7 +5,14 @@
 set -euo pipefail
 . "$(dirname "$0")/stage.sh"
 
-command -v rpmbuild >/dev/null || { echo "error: rpmbuild not found (Debian: apt-get install rpm)" >&2; exit 1; }
+if ! command -v rpmbuild >/dev/null; then
+  # A fresh Debian machine has no rpmbuild: install it (root), or say exactly what is missing.
+  if [ "$(id -u)" = 0 ]; then
+    echo "build-rpm: installing rpm (rpmbuild)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends rpm >/dev/null
+  fi
+  command -v rpmbuild >/dev/null || { echo "error: rpmbuild not found (Debian: apt-get install rpm)" >&2; exit 1; }
+fi
 ROOT=$WORK/rpm/root
 TOP=$WORK/rpm/top
 start=$SECONDS
