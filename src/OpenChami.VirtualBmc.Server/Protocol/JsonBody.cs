@@ -40,6 +40,17 @@ public static class JsonBody
         }
     }
 
+    /// <summary>The body as a JSON object, or null after answering the request with the reason it is not one.</summary>
+    public static async Task<JsonDocument?> ReadOrAnswerAsync(HttpContext context)
+    {
+        var (document, error) = await ReadAsync(context.Request);
+        if (error is not null)
+        {
+            await RedfishResponses.WriteErrorAsync(context, error);
+        }
+        return document;
+    }
+
     /// <summary>Checks a PATCH body against the resource's properties. Returns every problem; empty when the body is acceptable.</summary>
     public static List<RedfishMessage> CheckPatch(JsonElement body, IReadOnlyList<BodyProperty> properties, string prefix = "")
     {

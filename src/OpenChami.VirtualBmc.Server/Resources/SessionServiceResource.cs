@@ -79,10 +79,9 @@ public static partial class SessionServiceResource
 
     private static async Task LoginAsync(HttpContext context)
     {
-        var (document, error) = await JsonBody.ReadAsync(context.Request);
-        if (error is not null)
+        var document = await JsonBody.ReadOrAnswerAsync(context);
+        if (document is null)
         {
-            await RedfishResponses.WriteErrorAsync(context, error);
             return;
         }
         using (document)

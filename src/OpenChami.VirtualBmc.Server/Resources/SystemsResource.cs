@@ -166,10 +166,9 @@ public static class SystemsResource
         {
             return;
         }
-        var (document, error) = await JsonBody.ReadAsync(context.Request);
-        if (error is not null)
+        var document = await JsonBody.ReadOrAnswerAsync(context);
+        if (document is null)
         {
-            await RedfishResponses.WriteErrorAsync(context, error);
             return;
         }
         using (document)
@@ -230,10 +229,9 @@ public static class SystemsResource
         {
             return;
         }
-        var (document, error) = await JsonBody.ReadAsync(context.Request);
-        if (error is not null)
+        var document = await JsonBody.ReadOrAnswerAsync(context);
+        if (document is null)
         {
-            await RedfishResponses.WriteErrorAsync(context, error);
             return;
         }
         using (document)

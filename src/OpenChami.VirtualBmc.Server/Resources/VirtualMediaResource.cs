@@ -135,10 +135,9 @@ public static class VirtualMediaResource
 
     private static async Task InsertAsync(HttpContext context, SlotContext slot)
     {
-        var (document, error) = await JsonBody.ReadAsync(context.Request);
-        if (error is not null)
+        var document = await JsonBody.ReadOrAnswerAsync(context);
+        if (document is null)
         {
-            await RedfishResponses.WriteErrorAsync(context, error);
             return;
         }
         using (document)
