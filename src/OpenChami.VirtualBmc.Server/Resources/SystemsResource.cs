@@ -198,10 +198,8 @@ public static class SystemsResource
             }
             try
             {
-                var before = await CurrentAsync(context, slot);
-                if (!RedfishResponses.IfMatchHolds(context.Request, before.ETag))
+                if (!await IfMatchHoldsOrAnswerAsync(context, slot))
                 {
-                    await RedfishResponses.WriteErrorAsync(context, BaseMessages.PreconditionFailed());
                     return;
                 }
                 var current = await runtime.GetBootOverrideAsync(context.RequestAborted);
@@ -219,6 +217,22 @@ public static class SystemsResource
                 await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.ToMessage(e, slot, "ComputerSystem"));
             }
         }
+    }
+
+    /// <summary>True when If-Match is absent or names the System's current ETag; otherwise answers 412 and returns false.</summary>
+    private static async Task<bool> IfMatchHoldsOrAnswerAsync(HttpContext context, SlotContext slot)
+    {
+        if (context.Request.Headers.IfMatch.Count == 0)
+        {
+            return true;
+        }
+        var current = await CurrentAsync(context, slot);
+        if (RedfishResponses.IfMatchHolds(context.Request, current.ETag))
+        {
+            return true;
+        }
+        await RedfishResponses.WriteErrorAsync(context, BaseMessages.PreconditionFailed());
+        return false;
     }
 
     private static readonly IReadOnlyList<BodyProperty> ResetParameters = [new("ResetType", JsonValueKind.String, AllowedValues: ResetTypes, Required: true)];
@@ -250,14 +264,9 @@ public static class SystemsResource
             var type = Enum.Parse<ResetType>(document.RootElement.GetProperty("ResetType").GetString()!);
             try
             {
-                if (context.Request.Headers.IfMatch.Count > 0)
+                if (!await IfMatchHoldsOrAnswerAsync(context, slot))
                 {
-                    var current = await CurrentAsync(context, slot);
-                    if (!RedfishResponses.IfMatchHolds(context.Request, current.ETag))
-                    {
-                        await RedfishResponses.WriteErrorAsync(context, BaseMessages.PreconditionFailed());
-                        return;
-                    }
+                    return;
                 }
                 await runtime.ResetAsync(type, context.RequestAborted);
                 context.Response.StatusCode = StatusCodes.Status204NoContent;
