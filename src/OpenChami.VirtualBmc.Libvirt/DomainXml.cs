@@ -4,6 +4,7 @@ using System.Text;
 using System.Xml.Linq;
 using OpenChami.VirtualBmc.Slots;
 using OpenChami.VirtualBmc.Slots.Catalog;
+using OpenChami.VirtualBmc.Slots.Images;
 using OpenChami.VirtualBmc.Slots.Runtime;
 
 namespace OpenChami.VirtualBmc.Libvirt;
@@ -30,6 +31,13 @@ public sealed record DomainRenderOptions(string DomainType, string HostId, bool 
     /// production slots are diskless (null, the default).
     /// </summary>
     public string? BootDiskImage { get; init; }
+
+    /// <summary>
+    /// The host's state directory (absolute). When set, a slot with an image gets its root disk
+    /// (<see cref="SlotStorage.RootDisk"/>, qcow2, writable virtio <c>vda</c>) and a slot whose template asks for a local
+    /// seed gets it (<see cref="SlotStorage.Seed"/>, read-only virtio <c>vdb</c>). Null: diskless (network boot).
+    /// </summary>
+    public string? StateDirectory { get; init; }
 
     /// <summary>The serial log file of a slot's domain, or null without <see cref="SerialLogDirectory"/>.</summary>
     public string? SerialLogPath(string slotName) =>
@@ -313,6 +321,22 @@ public static class DomainXml
         devices.Add(new XElement("disk", new XAttribute("type", "file"), new XAttribute("device", "cdrom"),
             new XElement("target", new XAttribute("dev", CdromTarget), new XAttribute("bus", "sata")),
             new XElement("readonly")));
+        if (options.StateDirectory is { } state)
+        {
+            var storage = SlotStorage.For(state, slot.Name);
+            if (slot.Image is not null)
+            {
+                if (options.BootDiskImage is not null)
+                {
+                    throw new ArgumentException($"slot {slot.Name} has an image and the render options a boot disk image; both would be vda", nameof(options));
+                }
+                devices.Add(VirtioDisk(storage.RootDisk, "qcow2", "vda", readOnly: false));
+            }
+            if (template.CloudInit.LocalSeed)
+            {
+                devices.Add(VirtioDisk(storage.Seed, "raw", "vdb", readOnly: true));
+            }
+        }
         if (options.BootDiskImage is { } image)
         {
             if (!Path.IsPathFullyQualified(image))
@@ -376,6 +400,20 @@ public static class DomainXml
         slot.Identity.MacAddresses.TryGetValue(interfaceName, out var mac)
             ? mac.ToString()
             : throw new ArgumentException($"slot {slot.Name}: no MAC address for interface {interfaceName}", nameof(slot));
+
+    private static XElement VirtioDisk(string file, string format, string target, bool readOnly)
+    {
+        var disk = new XElement("disk", new XAttribute("type", "file"), new XAttribute("device", "disk"),
+            new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", format)),
+            new XElement("source", new XAttribute("file", file)),
+            new XElement("target", new XAttribute("dev", target), new XAttribute("bus", "virtio")));
+        if (readOnly)
+        {
+            disk.Add(new XElement("readonly"));
+        }
+        return disk;
+    }
+
 }
 
 /// <summary>What our metadata element says about a domain.</summary>

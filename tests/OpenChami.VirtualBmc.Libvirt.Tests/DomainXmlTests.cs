@@ -184,4 +184,30 @@ public sealed class DomainXmlTests
         Assert.Equal(new DriftItem("vcpus", "16", "4"), drift[0]);
         Assert.Empty(DomainDrift.Compare(expected, new XDocument(expected)));
     }
+
+    [Fact]
+    public void With_a_state_directory_a_slot_with_an_image_gets_its_overlay_and_a_local_seed_slot_its_seed()
+    {
+        var withImage = TestSlots.DemoSite.FindSlot("slot0")!;
+        var seeded = withImage with { Template = withImage.Template with { CloudInit = new CloudInitTemplate(true, "#cloud-config\n", null) } };
+        var diskless = withImage with { Image = null };
+        var options = TestSlots.Options("x-") with { StateDirectory = "/var/lib/openchami-vbmc" };
+
+        var disks = DomainXml.Render(seeded, TestSlots.Placement(seeded), options).Root!.Element("devices")!.Elements("disk")
+            .Where(d => d.Attribute("device")!.Value == "disk").ToList();
+        Assert.Equal(2, disks.Count);
+        Assert.Equal("/var/lib/openchami-vbmc/slots/slot0/root.qcow2", disks[0].Element("source")!.Attribute("file")!.Value);
+        Assert.Equal("qcow2", disks[0].Element("driver")!.Attribute("type")!.Value);
+        Assert.Equal("vda", disks[0].Element("target")!.Attribute("dev")!.Value);
+        Assert.Null(disks[0].Element("readonly"));
+        Assert.Equal("/var/lib/openchami-vbmc/slots/slot0/seed.iso", disks[1].Element("source")!.Attribute("file")!.Value);
+        Assert.Equal("vdb", disks[1].Element("target")!.Attribute("dev")!.Value);
+        Assert.NotNull(disks[1].Element("readonly"));
+
+        Assert.DoesNotContain(DomainXml.Render(diskless, TestSlots.Placement(diskless), options).Root!.Element("devices")!.Elements("disk"),
+            d => d.Attribute("device")!.Value == "disk");
+        Assert.NotEqual(DomainXml.TemplateHash(withImage, TestSlots.Placement(withImage), options),
+            DomainXml.TemplateHash(diskless, TestSlots.Placement(diskless), options));
+        Assert.Throws<ArgumentException>(() => DomainXml.Render(withImage, TestSlots.Placement(withImage), options with { BootDiskImage = "/tmp/x.img" }));
+    }
 }

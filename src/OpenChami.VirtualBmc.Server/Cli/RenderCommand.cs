@@ -42,7 +42,7 @@ public static class RenderCommand
         }
         var host = site.Host;
         var domainType = host.LibvirtUri.StartsWith("test:", StringComparison.Ordinal) ? "test" : host.LibvirtDomainType;
-        var xml = DomainXml.Render(slot, binding.Placement(slot), new DomainRenderOptions(domainType, host.HostId, host.AllowManagedDetach, host.DomainPrefix));
+        var xml = DomainXml.Render(slot, binding.Placement(slot), new DomainRenderOptions(domainType, host.HostId, host.AllowManagedDetach, host.DomainPrefix) { StateDirectory = host.StateDirectory });
         stdout.WriteLine(xml.ToString());
         return ExitCodes.Ok;
     }

@@ -44,7 +44,7 @@ public static class NodeComposer
         {
             var host = site.Host;
             var domainType = host.LibvirtUri.StartsWith("test:", StringComparison.Ordinal) ? "test" : host.LibvirtDomainType;
-            var rendering = new DomainRenderOptions(domainType, host.HostId, host.AllowManagedDetach, host.DomainPrefix);
+            var rendering = new DomainRenderOptions(domainType, host.HostId, host.AllowManagedDetach, host.DomainPrefix) { StateDirectory = host.StateDirectory };
             hypervisor = new LibvirtHypervisor(
                 new LibvirtHypervisorOptions(host.LibvirtUri, adjustRendering?.Invoke(rendering) ?? rendering),
                 usable,

@@ -89,6 +89,7 @@ public static class ConfigurationLoader
     private static HostConfig ResolvePaths(HostConfig host, string directory) => host with
     {
         SysfsRoot = Path.GetFullPath(Path.Combine(directory, host.SysfsRoot)),
+        StateDirectory = Path.GetFullPath(Path.Combine(directory, host.StateDirectory)),
         AccountsFile = host.AccountsFile is null ? null : Path.GetFullPath(Path.Combine(directory, host.AccountsFile)),
         Tls = host.Tls is null ? null : host.Tls with
         {
