@@ -5,6 +5,22 @@ using OpenChami.VirtualBmc.Slots.Media;
 
 namespace OpenChami.VirtualBmc.Media;
 
+/// <summary>What differs between the caches built on <see cref="ImageCache"/>: virtual media (ISO) and slot base images.</summary>
+public sealed record ImageCacheLayout
+{
+    public static readonly ImageCacheLayout Media = new();
+
+    /// <summary>Suffix of the cached files: "&lt;sha256&gt;&lt;suffix&gt;". Only files so named are ever deleted.</summary>
+    public string FileSuffix { get; init; } = ".iso";
+
+    /// <summary>
+    /// File names (in the cache directory) that something outside the index uses, asked before every eviction and
+    /// orphan sweep: base images that slot overlays are backed by, read from the overlays themselves, so a lost or
+    /// stale index can never delete a disk's base.
+    /// </summary>
+    public Func<IEnumerable<string>>? ExternalHolds { get; init; }
+}
+
 /// <summary>
 /// The managed image cache and the <see cref="IImageFetcher"/> implementation. Files are named by their SHA-256
 /// ("&lt;hex&gt;.iso"), written to a random ".part" file in the cache directory, fsync'ed and renamed, then made
@@ -17,6 +33,7 @@ public sealed class ImageCache : IImageFetcher
     private const string IndexFile = "index.json";
     private const string PartSuffix = ".part";
     private const int IsoHeaderLength = 0x8006;
+    private const int CopyBufferSize = 1 << 20;
     private static readonly byte[] IsoMagic = "CD001"u8.ToArray();
     private const UnixFileMode ReadOnlyMode = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
@@ -28,11 +45,13 @@ public sealed class ImageCache : IImageFetcher
     private readonly object gate = new();
     private readonly Dictionary<string, CacheEntry> entries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> holders = new(StringComparer.Ordinal);
+    private readonly ImageCacheLayout layout;
 
-    public ImageCache(ImageFetchOptions options, TimeProvider? time = null)
+    public ImageCache(ImageFetchOptions options, TimeProvider? time = null, ImageCacheLayout? layout = null)
     {
         this.options = options;
         this.time = time ?? TimeProvider.System;
+        this.layout = layout ?? ImageCacheLayout.Media;
         policy = new UrlPolicy(options);
         fetcher = new PinnedHttpFetcher(options, policy);
         Directory.CreateDirectory(options.CacheDirectory);
@@ -41,7 +60,57 @@ public sealed class ImageCache : IImageFetcher
 
     public UrlPolicy Policy => policy;
 
-    public async Task<FetchedImage> FetchAsync(Uri url, ImageCredentials? credentials, string holder, CancellationToken cancellationToken = default)
+    public Task<FetchedImage> FetchAsync(Uri url, ImageCredentials? credentials, string holder, CancellationToken cancellationToken = default) =>
+        FetchCoreAsync(url, credentials, holder, expectedSha256: null, cancellationToken);
+
+    /// <summary>
+    /// The cached file whose SHA-256 is <paramref name="expectedSha256"/>: taken from the cache when a file of that
+    /// content is there (without asking the source: the name is the hash of bytes verified when they were stored),
+    /// else fetched from <paramref name="source"/> — an absolute <c>file:</c> path (copied in) or an http(s) URL (under
+    /// the download policy) — and kept only when its hash matches (<see cref="ImageFetchErrorKind.ChecksumMismatch"/>
+    /// otherwise, nothing stored). Held for <paramref name="holder"/> like <see cref="FetchAsync"/>.
+    /// </summary>
+    public async Task<FetchedImage> FetchVerifiedAsync(Uri source, string expectedSha256, string holder, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(holder);
+        if (expectedSha256.Length != 64 || !expectedSha256.All(char.IsAsciiHexDigitLower))
+            throw new ArgumentException("expected a lower-case hex SHA-256", nameof(expectedSha256));
+        var key = KeyOf(source);
+        lock (gate)
+        {
+            var fileName = expectedSha256 + layout.FileSuffix;
+            if (File.Exists(PathOf(fileName)))
+            {
+                var known = entries.Values.FirstOrDefault(e => e.FileName == fileName);
+                var entry = (known ?? new CacheEntry(key, PinnedHttpFetcher.Describe(source), null, new FileInfo(PathOf(fileName)).Length, expectedSha256, fileName, time.GetUtcNow()))
+                    with { LastUsed = time.GetUtcNow() };
+                return CommitLocked(entry, holder, source, fromCache: true);
+            }
+        }
+        if (source.IsFile)
+        {
+            var urlLock = urlLocks.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
+            await urlLock.WaitAsync(cancellationToken);
+            try
+            {
+                return await ImportFileLockedAsync(source, key, expectedSha256, holder, cancellationToken);
+            }
+            finally
+            {
+                urlLock.Release();
+            }
+        }
+        return await FetchCoreAsync(source, null, holder, expectedSha256, cancellationToken);
+    }
+
+    /// <summary>The cached file of that content, if any (no I/O but a stat).</summary>
+    public string? FindBySha256(string sha256)
+    {
+        var path = PathOf(sha256 + layout.FileSuffix);
+        return File.Exists(path) ? path : null;
+    }
+
+    private async Task<FetchedImage> FetchCoreAsync(Uri url, ImageCredentials? credentials, string holder, string? expectedSha256, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(holder);
         var target = policy.CheckUrl(url, out var refusal)
@@ -51,13 +120,12 @@ public sealed class ImageCache : IImageFetcher
 
         using var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         total.CancelAfter(options.TotalTimeout);
-        // The index is keyed by a hash of the URL: a signed URL's query never lands on disk.
-        var key = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(url.AbsoluteUri)));
+        var key = KeyOf(url);
         var urlLock = urlLocks.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
         await urlLock.WaitAsync(cancellationToken);
         try
         {
-            return await FetchLockedAsync(url, key, credentials, holder, total.Token);
+            return await FetchLockedAsync(url, key, credentials, holder, expectedSha256, total.Token);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -73,6 +141,9 @@ public sealed class ImageCache : IImageFetcher
         }
     }
 
+    /// <summary>The index is keyed by a hash of the URL: a signed URL's query never lands on disk.</summary>
+    private static string KeyOf(Uri url) => Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(url.AbsoluteUri)));
+
     public void Release(string holder)
     {
         lock (gate)
@@ -84,7 +155,7 @@ public sealed class ImageCache : IImageFetcher
         }
     }
 
-    private async Task<FetchedImage> FetchLockedAsync(Uri url, string key, ImageCredentials? credentials, string holder, CancellationToken cancellationToken)
+    private async Task<FetchedImage> FetchLockedAsync(Uri url, string key, ImageCredentials? credentials, string holder, string? expectedSha256, CancellationToken cancellationToken)
     {
         CacheEntry? known;
         lock (gate)
@@ -100,6 +171,8 @@ public sealed class ImageCache : IImageFetcher
         using var response = await fetcher.GetAsync(url, credentials, known?.ETag, cancellationToken);
         if (known is not null && IsCurrent(known, response))
         {
+            if (expectedSha256 is not null && known.Sha256 != expectedSha256)
+                throw Mismatch(url, expectedSha256, known.Sha256);
             lock (gate)
             {
                 if (File.Exists(PathOf(known.FileName)))
@@ -108,7 +181,7 @@ public sealed class ImageCache : IImageFetcher
             }
             // Evicted meanwhile: ask again without the validator (no cached copy now, so this cannot recurse twice).
             if (response.NotModified)
-                return await FetchLockedAsync(url, key, credentials, holder, cancellationToken);
+                return await FetchLockedAsync(url, key, credentials, holder, expectedSha256, cancellationToken);
         }
         if (response.NotModified)
             throw new ImageFetchException(ImageFetchErrorKind.SourceError, $"{PinnedHttpFetcher.Describe(url)}: 304 without a cached copy");
@@ -122,10 +195,12 @@ public sealed class ImageCache : IImageFetcher
         var (part, size, sha) = await DownloadAsync(response, limit, cancellationToken);
         try
         {
+            if (expectedSha256 is not null && sha != expectedSha256)
+                throw Mismatch(url, expectedSha256, sha);
             lock (gate)
             {
                 // Same content already cached (another URL): keep that file. The rename is atomic; the name is ours.
-                var fileName = sha + ".iso";
+                var fileName = sha + layout.FileSuffix;
                 if (!File.Exists(PathOf(fileName)))
                     File.Move(part, PathOf(fileName));
                 var entry = new CacheEntry(key, PinnedHttpFetcher.Describe(url), response.ETag, size, sha, fileName, time.GetUtcNow());
@@ -140,6 +215,109 @@ public sealed class ImageCache : IImageFetcher
         {
             TryDelete(part);
         }
+    }
+
+    /// <summary>Copies a local file into the cache, hashing as it goes; kept only complete and with the expected hash.</summary>
+    private async Task<FetchedImage> ImportFileLockedAsync(Uri source, string key, string expectedSha256, string holder, CancellationToken cancellationToken)
+    {
+        var path = source.LocalPath;
+        var limit = Math.Min(options.MaxBytes, options.CacheMaxBytes);
+        FileStream input;
+        try
+        {
+            input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ImageFetchException(ImageFetchErrorKind.NotFound, $"{path}: no such file", ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ImageFetchException(ImageFetchErrorKind.Unreachable, $"{path}: cannot be read ({ex.Message})", ex);
+        }
+        string part;
+        long size;
+        string sha;
+        await using (input)
+        {
+            if (input.Length > limit)
+                throw new ImageFetchException(ImageFetchErrorKind.TooLarge, $"{path}: {input.Length} bytes exceeds the limit of {limit}");
+            lock (gate)
+                EvictLocked(input.Length);
+            (part, size, sha) = await CopyToPartAsync(input, path, limit, cancellationToken);
+        }
+        try
+        {
+            if (sha != expectedSha256)
+                throw Mismatch(source, expectedSha256, sha);
+            lock (gate)
+            {
+                var fileName = sha + layout.FileSuffix;
+                if (!File.Exists(PathOf(fileName)))
+                    File.Move(part, PathOf(fileName));
+                return CommitLocked(new CacheEntry(key, path, null, size, sha, fileName, time.GetUtcNow()), holder, source, fromCache: false);
+            }
+        }
+        catch (IOException ex)
+        {
+            throw new ImageFetchException(ImageFetchErrorKind.LocalFailure, $"{path}: storing the image failed: {ex.GetType().Name}", ex);
+        }
+        finally
+        {
+            TryDelete(part);
+        }
+    }
+
+    private async Task<(string Part, long Size, string Sha256)> CopyToPartAsync(Stream input, string what, long limit, CancellationToken cancellationToken)
+    {
+        var part = NewPartPath();
+        try
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long size = 0;
+            await using (var file = new FileStream(part, PartFileOptions()))
+            {
+                var buffer = new byte[CopyBufferSize];
+                int read;
+                while ((read = await input.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    size += read;
+                    if (size > limit)
+                        throw new ImageFetchException(ImageFetchErrorKind.TooLarge, $"{what}: exceeds the limit of {limit} bytes");
+                    hash.AppendData(buffer, 0, read);
+                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
+                file.Flush(flushToDisk: true);
+            }
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(part, ReadOnlyMode);
+            return (part, size, Convert.ToHexStringLower(hash.GetHashAndReset()));
+        }
+        catch (IOException ex)
+        {
+            TryDelete(part);
+            throw new ImageFetchException(ImageFetchErrorKind.LocalFailure, $"{what}: writing the cache failed: {ex.GetType().Name}", ex);
+        }
+        catch
+        {
+            TryDelete(part);
+            throw;
+        }
+    }
+
+    private static ImageFetchException Mismatch(Uri source, string expected, string actual) =>
+        new(ImageFetchErrorKind.ChecksumMismatch,
+            $"{PinnedHttpFetcher.Describe(source)}: SHA-256 is {actual}, the catalog says {expected}; the file was not kept");
+
+    private string NewPartPath() =>
+        Path.Combine(options.CacheDirectory, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)) + PartSuffix);
+
+    private static FileStreamOptions PartFileOptions()
+    {
+        var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0 };
+        if (!OperatingSystem.IsWindows())
+            create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        return create;
     }
 
     /// <summary>Records the entry and the holder's use of it in one step, so eviction never sees it unheld.</summary>
@@ -166,19 +344,16 @@ public sealed class ImageCache : IImageFetcher
     private async Task<(string Part, long Size, string Sha256)> DownloadAsync(PinnedResponse response, long limit, CancellationToken cancellationToken)
     {
         var url = response.FinalUrl;
-        var part = Path.Combine(options.CacheDirectory, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)) + PartSuffix);
+        var part = NewPartPath();
         try
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long size = 0;
             var header = new byte[IsoHeaderLength];
-            var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0 };
-            if (!OperatingSystem.IsWindows())
-                create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            await using (var file = new FileStream(part, create))
+            await using (var file = new FileStream(part, PartFileOptions()))
             {
                 await using var body = await response.Response.Content.ReadAsStreamAsync(cancellationToken);
-                var buffer = new byte[1 << 20];
+                var buffer = new byte[CopyBufferSize];
                 while (true)
                 {
                     var read = await ReadWithIdleTimeoutAsync(body, buffer, url, cancellationToken);
@@ -258,7 +433,7 @@ public sealed class ImageCache : IImageFetcher
             .OrderBy(f => f.LastUsed)
             .ToList();
         var used = files.Sum(f => f.Size);
-        var held = holders.Values.ToHashSet(StringComparer.Ordinal);
+        var held = holders.Values.Concat(ExternallyHeld()).ToHashSet(StringComparer.Ordinal);
         foreach (var file in files)
         {
             if (used + incoming <= options.CacheMaxBytes)
@@ -314,7 +489,7 @@ public sealed class ImageCache : IImageFetcher
     /// </summary>
     private void DeleteOrphansLocked()
     {
-        var referenced = entries.Values.Select(e => e.FileName).Concat(holders.Values).ToHashSet(StringComparer.Ordinal);
+        var referenced = entries.Values.Select(e => e.FileName).Concat(holders.Values).Concat(ExternallyHeld()).ToHashSet(StringComparer.Ordinal);
         foreach (var path in Directory.EnumerateFiles(options.CacheDirectory))
         {
             var name = Path.GetFileName(path);
@@ -338,8 +513,10 @@ public sealed class ImageCache : IImageFetcher
         File.Move(temp, indexPath, overwrite: true);
     }
 
-    private static bool IsCacheFileName(string name) =>
-        name.Length == 68 && name.EndsWith(".iso", StringComparison.Ordinal) && name[..64].All(char.IsAsciiHexDigitLower);
+    private IEnumerable<string> ExternallyHeld() => layout.ExternalHolds?.Invoke() ?? [];
+
+    private bool IsCacheFileName(string name) =>
+        name.Length == 64 + layout.FileSuffix.Length && name.EndsWith(layout.FileSuffix, StringComparison.Ordinal) && name[..64].All(char.IsAsciiHexDigitLower);
 
     private static bool IsPartFileName(string name) =>
         name.EndsWith(PartSuffix, StringComparison.Ordinal) && (name == IndexFile + PartSuffix || (name.Length == 37 && name[..32].All(char.IsAsciiHexDigitLower)));

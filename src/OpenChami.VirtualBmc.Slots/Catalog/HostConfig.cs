@@ -22,7 +22,14 @@ public sealed record HostConfig(
     bool InsecurePlainHttp,
     SecurityConfig Security,
     IReadOnlyList<HostSlot> Slots,
-    SourceLocation Where);
+    SourceLocation Where)
+{
+    /// <summary>Largest base image (catalog entry) accepted: <c>images.maxImageGiB</c>.</summary>
+    public long BaseImageMaxBytes { get; init; } = 64 * OpenChami.VirtualBmc.Slots.Media.ImageFetchOptions.GiB;
+
+    /// <summary>Size of the base-image cache: <c>images.cacheMaxGiB</c>.</summary>
+    public long BaseImageCacheMaxBytes { get; init; } = 256 * OpenChami.VirtualBmc.Slots.Media.ImageFetchOptions.GiB;
+}
 
 public sealed record HostSlot(
     string Name,
@@ -35,7 +42,11 @@ public sealed record HostSlot(
     Uri? MetadataUrl,
     string? Image,
     SystemType SystemType,
-    SourceLocation Where);
+    SourceLocation Where)
+{
+    /// <summary>Where the entry's <c>image</c> key was written (null when it has none).</summary>
+    public SourceLocation? ImageWhere { get; init; }
+}
 
 public enum SystemType { Physical, Virtual }
 

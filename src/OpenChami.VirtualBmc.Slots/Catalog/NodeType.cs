@@ -29,6 +29,9 @@ public sealed record SlotTemplate(
     CloudInitTemplate CloudInit,
     SourceLocation Where)
 {
+    /// <summary>Where the template's <c>image</c> key was written (null when it has none), for image findings.</summary>
+    public SourceLocation? ImageWhere { get; init; }
+
     /// <summary>Names that may carry a MAC or an IP: NIC devices and virtio networks.</summary>
     public IEnumerable<string> InterfaceNames =>
         Devices.Where(d => d.Kind == DeviceKind.Nic).Select(d => d.Name).Concat(Networks.Select(n => n.Name));

@@ -10,6 +10,9 @@ public sealed record Slot(
     CloudInitDatasource? CloudInit)
 {
     public BmcEndpoint Bmc => Host.Bmc;
+
+    /// <summary>Where the <c>image</c> in force was written: the host entry's when it sets one, else the template's.</summary>
+    public SourceLocation? ImageWhere => Host.Image is not null ? Host.ImageWhere : Template.ImageWhere;
 }
 
 /// <summary>What a slot is known as: never random per start, either written in the host file or derived from hostId and slot name.</summary>

@@ -112,7 +112,8 @@ public static class ConfigurationLoader
             template,
             entry,
             identity,
-            entry.Image ?? template.Image,
+            // A host entry's image: "" makes that slot diskless even when its template names an image.
+            entry.Image is { } image ? (image.Length == 0 ? null : image) : template.Image,
             metadataUrl is null ? null : new CloudInitDatasource(metadataUrl, identity.InstanceId));
     }
 

@@ -28,7 +28,11 @@ internal static class HostConfigReader
             root.Bool("insecurePlainHttp") ?? false,
             ReadSecurity(root["security"], problems),
             root["slots"].Items().Select(s => ReadSlot(s, problems)).ToList(),
-            root.Where);
+            root.Where)
+        {
+            BaseImageMaxBytes = (root["images"].Int("maxImageGiB") ?? 64) * OpenChami.VirtualBmc.Slots.Media.ImageFetchOptions.GiB,
+            BaseImageCacheMaxBytes = (root["images"].Int("cacheMaxGiB") ?? 256) * OpenChami.VirtualBmc.Slots.Media.ImageFetchOptions.GiB,
+        };
     }
 
     private static OpenChami.VirtualBmc.Slots.Media.ImageFetchOptions ReadMedia(TreeReader m) => new()
@@ -105,7 +109,10 @@ internal static class HostConfigReader
             metadata is null ? null : new Uri(metadata),
             s.String("image"),
             s.String("systemType") == "Virtual" ? SystemType.Virtual : SystemType.Physical,
-            s.Where);
+            s.Where)
+        {
+            ImageWhere = s.Has("image") ? s.KeyWhere("image") : null,
+        };
     }
 
     private static PlannedAddress ReadPlanned(TreeReader a, List<ConfigProblem> problems)

@@ -47,7 +47,10 @@ internal static class NodeTypeReader
             s.Has("cloudInit")
                 ? new CloudInitTemplate(cloudInit.Bool("localSeed") ?? false, cloudInit.String("userData"), cloudInit.RawJson("metaData"))
                 : CloudInitTemplate.None,
-            s.Where);
+            s.Where)
+        {
+            ImageWhere = s.Has("image") ? s.KeyWhere("image") : null,
+        };
     }
 
     private static DeviceBinding ReadDevice(TreeReader d)

@@ -15,6 +15,9 @@ internal readonly struct TreeReader(YamlDocument document, JsonNode? node, strin
 
     public SourceLocation Where => document.At(pointer);
 
+    /// <summary>Where the key <paramref name="key"/> of this mapping was written (its value's place when absent).</summary>
+    public SourceLocation KeyWhere(string key) => document.KeyAt($"{pointer}/{key}");
+
     public bool Has(string key) => node is JsonObject o && o[key] is not null;
 
     public TreeReader this[string key] => new(document, (node as JsonObject)?[key], $"{pointer}/{key}");

@@ -23,6 +23,8 @@ public enum ImageFetchErrorKind
     SourceError,
     /// <summary>Local failure writing the cache (disk full, permissions).</summary>
     LocalFailure,
+    /// <summary>The bytes do not have the SHA-256 the image catalog gives for them; nothing was kept.</summary>
+    ChecksumMismatch,
 }
 
 /// <summary>

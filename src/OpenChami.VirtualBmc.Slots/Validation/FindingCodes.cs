@@ -28,4 +28,10 @@ public static class FindingCodes
     public const string DriverHostOwned = "DRIVER_HOST_OWNED";
     public const string DeviceAssignedTwice = "DEVICE_ASSIGNED_TWICE";
     public const string DeviceInUse = "DEVICE_IN_USE";
+    public const string ImageNoCatalog = "IMAGE_NO_CATALOG";
+    public const string ImageCatalogUnavailable = "IMAGE_CATALOG_UNAVAILABLE";
+    public const string ImageUnknown = "IMAGE_UNKNOWN";
+    public const string ImageSourceMissing = "IMAGE_SOURCE_MISSING";
+    public const string DiskUnusable = "DISK_UNUSABLE";
+    public const string DiskProvisionFailed = "DISK_PROVISION_FAILED";
 }
