@@ -78,6 +78,13 @@ public static class ImageCatalogReader
 
     private static Uri? ReadSource(TreeReader entry, string? pathBase, List<ConfigProblem> problems)
     {
+        // The schema says oneOf url/path too; said here again so the message is certain and names the entry.
+        if (entry.Has("url") == entry.Has("path"))
+        {
+            problems.Add(new ConfigProblem(entry.Where, entry.Has("url") ? ProblemCodes.InvalidValue : ProblemCodes.MissingKey,
+                $"image '{entry.String("name")}' needs exactly one of 'url' (http/https) and 'path' (a local file)"));
+            return null;
+        }
         if (entry.String("url") is { } url)
         {
             if (Uri.TryCreate(url, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https" && parsed.Host.Length > 0)
