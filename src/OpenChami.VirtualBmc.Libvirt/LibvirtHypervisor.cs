@@ -37,7 +37,7 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
     private readonly LibvirtHypervisorOptions _options;
     private readonly Func<Slot, SlotPlacement> _placement;
     private readonly LibvirtConnectionManager _manager;
-    private readonly SlotSerializer _serializer = new();
+    private readonly SlotSerializer _serializer;
     private readonly Dictionary<string, LibvirtSlotRuntime> _byName = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, LibvirtSlotRuntime> _byUuid = [];
     private readonly Channel<DomainEvent> _events = Channel.CreateUnbounded<DomainEvent>(new UnboundedChannelOptions { SingleReader = true });
@@ -50,9 +50,14 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
     /// <param name="options">URI, domain rendering and timeouts.</param>
     /// <param name="slots">The host's slots (SiteConfiguration.Slots).</param>
     /// <param name="placement">Host CPUs and device PCI addresses of a slot (from the sysfs inventory).</param>
-    public LibvirtHypervisor(LibvirtHypervisorOptions options, IReadOnlyList<Slot> slots, Func<Slot, SlotPlacement> placement)
+    /// <param name="serializer">
+    /// The per-slot serializer, shared with whatever else acts on the slots (the disk provisioner), so a power action
+    /// never interleaves with a reimage; a private one when null.
+    /// </param>
+    public LibvirtHypervisor(LibvirtHypervisorOptions options, IReadOnlyList<Slot> slots, Func<Slot, SlotPlacement> placement, SlotSerializer? serializer = null)
     {
         _options = options;
+        _serializer = serializer ?? new SlotSerializer();
         _placement = placement;
         foreach (var slot in slots)
         {

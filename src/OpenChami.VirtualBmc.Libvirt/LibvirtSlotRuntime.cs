@@ -103,6 +103,7 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         switch (operation)
         {
             case PowerOperation.Start:
+                EnsureRootDisk();
                 dom.Create();
                 RevertOnceOverride(conn, dom);
                 break;
@@ -123,6 +124,20 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
                 break;
             default:
                 throw new SlotRuntimeException(SlotRuntimeErrorKind.NotSupported, $"operation {operation} is not supported");
+        }
+    }
+
+    /// <summary>
+    /// A slot with an image whose root disk was deleted (delete-state) is not started: the guest would find no disk, and
+    /// QEMU would fail with a less helpful message (libvirt's test driver would not fail at all). Reimage gives it one.
+    /// </summary>
+    private void EnsureRootDisk()
+    {
+        if (_hypervisor.DomainOptions.StateDirectory is { } state && Slot.Image is not null
+            && !File.Exists(OpenChami.VirtualBmc.Slots.Images.SlotStorage.For(state, SlotName).RootDisk))
+        {
+            throw new SlotRuntimeException(SlotRuntimeErrorKind.NotProvisioned,
+                $"slot {SlotName} has no root disk (its state was deleted); reimage it to give it a fresh one (openchami-vbmc slot reimage, or the OpenCHAMIComputerSystem.Reimage action)");
         }
     }
 

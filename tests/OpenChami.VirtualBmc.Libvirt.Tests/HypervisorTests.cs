@@ -45,6 +45,52 @@ public sealed class HypervisorTests : IAsyncLifetime
         return hv;
     }
 
+    [Fact]
+    public async Task A_slot_whose_root_disk_is_missing_is_not_started_and_a_shared_turn_lets_its_holder_act()
+    {
+        using var state = new OpenChami.VirtualBmc.TestSupport.TempDirectory("vbmc-state");
+        var serializer = new SlotSerializer(Path.Combine(state.Path, "locks"));
+        var hv = new LibvirtHypervisor(
+            new LibvirtHypervisorOptions(Uri, TestSlots.Options(_prefix) with { StateDirectory = state.Path }) { CallTimeout = TimeSpan.FromSeconds(10), SlotBusyTimeout = TimeSpan.FromSeconds(2) },
+            _slots, TestSlots.Placement, serializer);
+        _hypervisors.Add(hv);
+        await hv.StartAsync();
+        var runtime = hv.FindSlot(_slots[0].Name)!;
+        Assert.NotNull(_slots[0].Image);
+
+        var refused = await Assert.ThrowsAsync<SlotRuntimeException>(() => runtime.ResetAsync(ResetType.On));
+        Assert.Equal(SlotRuntimeErrorKind.NotProvisioned, refused.Kind);
+        Assert.Contains("has no root disk", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(DomainRunState.ShutOff, ActualState());
+
+        var disk = OpenChami.VirtualBmc.Slots.Images.SlotStorage.For(state.Path, _slots[0].Name).RootDisk;
+        Directory.CreateDirectory(Path.GetDirectoryName(disk)!);
+        File.WriteAllText(disk, "the test driver never opens it");
+        await runtime.ResetAsync(ResetType.On);
+        Assert.Equal(DomainRunState.Running, ActualState());
+
+        // The holder of the slot's turn powers it off through the runtime (no deadlock); others wait for the turn.
+        var entered = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var holder = serializer.RunAsync(_slots[0].Name, TimeSpan.FromSeconds(5), async ct =>
+        {
+            await runtime.ResetAsync(ResetType.ForceOff, ct);
+            entered.SetResult();
+            await release.Task;
+            return true;
+        });
+        await entered.Task;
+        var waiting = runtime.ResetAsync(ResetType.On);
+        await Task.Delay(200);
+        Assert.False(waiting.IsCompleted);
+        Assert.Equal(DomainRunState.ShutOff, ActualState());
+        release.SetResult();
+        await holder;
+        await waiting;
+        Assert.Equal(DomainRunState.Running, ActualState());
+        Assert.True(File.Exists(Path.Combine(state.Path, "locks", _slots[0].Name + ".lock")));
+    }
+
     private async Task<(LibvirtHypervisor Hv, ISlotRuntime Slot)> Started()
     {
         var hv = Create();

@@ -11,6 +11,8 @@ public enum SlotRuntimeErrorKind
     Unavailable,
     /// <summary>The hypervisor refused or failed (HTTP 500).</summary>
     Failed,
+    /// <summary>The slot cannot start: its root disk is missing (state deleted); a reimage gives it one (HTTP 409).</summary>
+    NotProvisioned,
 }
 
 /// <summary>The one exception type the slot runtime port throws.</summary>
