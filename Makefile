@@ -34,11 +34,15 @@ deps:
 build: deps
 	dotnet build $(SOLUTION) -c Release --no-restore --verbosity quiet -nologo
 
-# The demo node's fake sysfs tree (dense GPU/HSN fixture), written once; `make clean` removes it.
+# The demo node's fake sysfs tree (dense GPU/HSN fixture), written once; `make clean` removes it (and .demo/state).
 .demo/sysfs:
 	dotnet run --project tools/OpenChami.VirtualBmc.DemoFixture -c Release --no-restore -- .demo/sysfs
 
-demo: deps .demo/sysfs
+# The demo catalog's base image (examples/demo/images.yaml pins its checksum); slots 0-2 get overlays on it.
+.demo/images/ubuntu-hpc-base.img:
+	dotnet run --project tools/OpenChami.VirtualBmc.DemoFixture -c Release --no-restore -- --base-image $@
+
+demo: deps .demo/sysfs .demo/images/ubuntu-hpc-base.img
 	dotnet build $(SERVER) -c Release --no-restore --verbosity quiet -nologo
 	dotnet $(SERVER)/bin/Release/net10.0/openchami-vbmc.dll validate --config $(DEMO_CONFIG) || true
 	dotnet $(SERVER)/bin/Release/net10.0/openchami-vbmc.dll serve --config $(DEMO_CONFIG)

@@ -103,13 +103,6 @@ public sealed class ImageCache : IImageFetcher
         return await FetchCoreAsync(source, null, holder, expectedSha256, cancellationToken);
     }
 
-    /// <summary>The cached file of that content, if any (no I/O but a stat).</summary>
-    public string? FindBySha256(string sha256)
-    {
-        var path = PathOf(sha256 + layout.FileSuffix);
-        return File.Exists(path) ? path : null;
-    }
-
     private async Task<FetchedImage> FetchCoreAsync(Uri url, ImageCredentials? credentials, string holder, string? expectedSha256, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(holder);

@@ -41,16 +41,25 @@ internal static class ServerTestSupport
     /// <summary>The dense fixture node's sysfs tree, written once per test run and shared (read-only) by every server test.</summary>
     public static string DemoSysfs => SharedSysfs.Value;
 
+    private static readonly Lazy<string> SharedBaseImage = new(() => DiskImages.WriteDemoBaseImage(
+        Path.Combine(Path.GetTempPath(), $"vbmc-server-tests-images-{Environment.ProcessId}", "ubuntu-hpc-base.img")));
+
+    /// <summary>The demo catalog's base image, written once per test run (each server copies it into its own cache).</summary>
+    public static string DemoBaseImage => SharedBaseImage.Value;
+
     /// <summary>
     /// Writes a copy of the demo config into <paramref name="dir"/>, with each slot on 127.0.0.(10+i):port, the shared
     /// fixture sysfs, and a host id and domain prefix of its own: test:///default is one hypervisor per process, so
-    /// parallel test classes must not share domain names or UUIDs.
+    /// parallel test classes must not share domain names or UUIDs. The demo image catalog comes along (pointing at the
+    /// shared generated base image) and the state directory is <c>state/</c> in <paramref name="dir"/>.
     /// </summary>
     public static string WriteDemoCopy(TempDirectory dir, int port, string? firstAddress = null, bool demoAccounts = false)
     {
         var unique = Guid.NewGuid().ToString("N")[..8];
         var demo = Path.Combine(RepoPaths.Examples, "demo");
         File.Copy(Path.Combine(demo, "dense-gpu-hsn-node.yaml"), Path.Combine(dir.Path, "dense-gpu-hsn-node.yaml"));
+        File.WriteAllText(Path.Combine(dir.Path, "images.yaml"), File.ReadAllText(Path.Combine(demo, "images.yaml"))
+            .Replace("path: ../../.demo/images/ubuntu-hpc-base.img", $"path: {DemoBaseImage}", StringComparison.Ordinal));
         if (demoAccounts)
         {
             File.Copy(Path.Combine(demo, "accounts.yaml"), Path.Combine(dir.Path, "accounts.yaml"));
@@ -62,6 +71,7 @@ internal static class ServerTestSupport
         var host = File.ReadAllText(Path.Combine(demo, "host.yaml"))
             .Replace("port: 8443", $"port: {port}", StringComparison.Ordinal)
             .Replace("sysfsRoot: ../../.demo/sysfs", $"sysfsRoot: {DemoSysfs}", StringComparison.Ordinal)
+            .Replace("stateDirectory: ../../.demo/state", "stateDirectory: state", StringComparison.Ordinal)
             .Replace("hostId: x1000c0s0b0n0", $"hostId: t{unique}", StringComparison.Ordinal)
             .Replace("  uri: test:///default", $"  uri: test:///default\n  domainPrefix: t{unique}-", StringComparison.Ordinal)
             .Replace("../../.demo/tls/", "tls/", StringComparison.Ordinal)

@@ -12,7 +12,7 @@ public static class DiskImages
     public const string DemoImageName = "ubuntu-hpc-base";
 
     /// <summary>SHA-256 of <see cref="DemoBaseImage"/>; examples/demo/images.yaml carries the same value.</summary>
-    public const string DemoBaseImageSha256 = "TO-BE-FILLED";
+    public const string DemoBaseImageSha256 = "12627375c8fb97160a66cdff860128d3d672cfce0b5666cc47e5b9a7cdd7c92e";
 
     /// <summary>
     /// A 1 MiB raw disk: an MBR boot sector that says what it is, the rest zero. Deterministic, so the demo catalog can

@@ -15,7 +15,7 @@ public sealed class BaseImageStore : IBaseImageStore
     private static readonly UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
         | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
 
-    private readonly ImageCache _cache;
+    private readonly Lazy<ImageCache> _cache;
     private readonly string _slotsDirectory;
 
     /// <param name="stateDirectory">The host's state directory (absolute): base images go to its images/, overlays are in its slots/.</param>
@@ -26,15 +26,19 @@ public sealed class BaseImageStore : IBaseImageStore
     {
         Directory = Path.Combine(stateDirectory, "images");
         _slotsDirectory = Path.Combine(stateDirectory, "slots");
-        System.IO.Directory.CreateDirectory(stateDirectory, DirectoryMode);
-        System.IO.Directory.CreateDirectory(Directory, DirectoryMode);
-        _cache = new ImageCache(policy with
+        // Opened at first use: `validate` and `slot disks` look at the cache without creating or sweeping anything.
+        _cache = new Lazy<ImageCache>(() =>
         {
-            CacheDirectory = Directory,
-            RequireIso9660 = false,
-            MaxBytes = maxImageBytes,
-            CacheMaxBytes = cacheMaxBytes,
-        }, time, new ImageCacheLayout { FileSuffix = ".img", ExternalHolds = BackingFilesInUse });
+            System.IO.Directory.CreateDirectory(stateDirectory, DirectoryMode);
+            System.IO.Directory.CreateDirectory(Directory, DirectoryMode);
+            return new ImageCache(policy with
+            {
+                CacheDirectory = Directory,
+                RequireIso9660 = false,
+                MaxBytes = maxImageBytes,
+                CacheMaxBytes = cacheMaxBytes,
+            }, time, new ImageCacheLayout { FileSuffix = ".img", ExternalHolds = BackingFilesInUse });
+        });
     }
 
     /// <summary>Where the base images are.</summary>
@@ -42,14 +46,21 @@ public sealed class BaseImageStore : IBaseImageStore
 
     public async Task<BaseImage> FetchAsync(CatalogImage image, string holder, CancellationToken cancellationToken = default)
     {
-        var fetched = await _cache.FetchVerifiedAsync(image.Source, image.Sha256, holder, cancellationToken).ConfigureAwait(false);
+        var fetched = await _cache.Value.FetchVerifiedAsync(image.Source, image.Sha256, holder, cancellationToken).ConfigureAwait(false);
         return Describe(image, fetched.Path);
     }
 
-    public BaseImage? FindCached(CatalogImage image) =>
-        _cache.FindBySha256(image.Sha256) is { } path ? new BaseImage(path, image.Format, -1, image.Sha256) : null;
+    public BaseImage? FindCached(CatalogImage image)
+    {
+        var path = Path.Combine(Directory, image.Sha256 + ".img");
+        return File.Exists(path) ? new BaseImage(path, image.Format, -1, image.Sha256) : null;
+    }
 
-    public void Release(string holder) => _cache.Release(holder);
+    public void Release(string holder)
+    {
+        if (_cache.IsValueCreated || System.IO.Directory.Exists(Directory))
+            _cache.Value.Release(holder);
+    }
 
     /// <summary>Vets the verified file as a base and reads its virtual size.</summary>
     private static BaseImage Describe(CatalogImage image, string path)

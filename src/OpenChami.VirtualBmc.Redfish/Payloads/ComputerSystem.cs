@@ -48,7 +48,15 @@ public sealed record SerialConsoleProtocol(bool ServiceEnabled, int Port);
 public sealed record ComputerSystemLinks(IReadOnlyList<ODataId> Chassis, IReadOnlyList<ODataId> ManagedBy);
 
 public sealed record ComputerSystemActions(
-    [property: JsonPropertyName("#ComputerSystem.Reset")] ResetAction Reset);
+    [property: JsonPropertyName("#ComputerSystem.Reset")] ResetAction Reset,
+    [property: JsonPropertyName("Oem")] ComputerSystemOemActions? Oem = null);
+
+/// <summary>The project's OEM actions on a System (CSDL: schemas/redfish/OpenCHAMIVbmc_v1.xml, namespace OpenCHAMIComputerSystem).</summary>
+public sealed record ComputerSystemOemActions(
+    [property: JsonPropertyName("#OpenCHAMIComputerSystem.Reimage")] OemAction Reimage,
+    [property: JsonPropertyName("#OpenCHAMIComputerSystem.DeleteState")] OemAction DeleteState);
+
+public sealed record OemAction([property: JsonPropertyName("target")] string Target, [property: JsonPropertyName("title")] string Title);
 
 public sealed record ResetAction(
     [property: JsonPropertyName("target")] string Target,

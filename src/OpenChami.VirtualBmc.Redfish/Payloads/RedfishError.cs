@@ -17,3 +17,6 @@ public sealed record MessageInfo(
     IReadOnlyList<string> MessageArgs,
     string MessageSeverity,
     string Resolution);
+
+/// <summary>The body of an action that completed: its messages (DSP0266: 200 with @Message.ExtendedInfo).</summary>
+public sealed record ActionResult([property: JsonPropertyName("@Message.ExtendedInfo")] IReadOnlyList<MessageInfo> ExtendedInfo);

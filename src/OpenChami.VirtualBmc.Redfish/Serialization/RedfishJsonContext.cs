@@ -12,6 +12,7 @@ namespace OpenChami.VirtualBmc.Redfish.Serialization;
 [JsonSerializable(typeof(ResourceCollection))]
 [JsonSerializable(typeof(ComputerSystem))]
 [JsonSerializable(typeof(RedfishError))]
+[JsonSerializable(typeof(ActionResult))]
 [JsonSerializable(typeof(SessionService))]
 [JsonSerializable(typeof(Chassis))]
 [JsonSerializable(typeof(Manager))]

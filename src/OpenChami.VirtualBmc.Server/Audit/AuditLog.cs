@@ -34,6 +34,9 @@ public sealed class AuditScope(long started)
     public long Started { get; } = started;
     public JsonNode? Parameters { get; set; }
     public bool IntentWritten { get; set; }
+
+    /// <summary>What the handler did or why it failed, in a few words, appended to the outcome's result.</summary>
+    public string? Detail { get; set; }
 }
 
 /// <summary>
@@ -106,7 +109,8 @@ public sealed class AuditLog : IDisposable
 
     public Task WriteOutcomeAsync(HttpContext context, AuditScope scope) =>
         WriteAsync(Record(context, "outcome", scope.Parameters, context.Response.StatusCode,
-            context.Response.StatusCode < 400 ? "success" : "failure", _time.GetElapsedTime(scope.Started).TotalMilliseconds));
+            (context.Response.StatusCode < 400 ? "success" : "failure") + (scope.Detail is { } detail ? ": " + detail : ""),
+            _time.GetElapsedTime(scope.Started).TotalMilliseconds));
 
     public Task WriteFailedLoginAsync(HttpContext context, string userName, bool nowLocked) =>
         WriteAsync(Record(context, "login-failed", new JsonObject { ["UserName"] = userName }, StatusCodes.Status401Unauthorized,

@@ -16,19 +16,21 @@ public static class Cli
           inventory      Print what this host has: PCI functions, IOMMU groups, SR-IOV, NUMA nodes, hugepages.
           render         Print the libvirt domain XML a slot gets.
           host prepare   Create the SR-IOV VF pool and bind the slots' devices to vfio-pci (root; --dry-run prints the plan).
+          slot           Root disks: 'slot reimage SLOT --yes', 'slot delete-state SLOT --yes', 'slot disks'.
           hash-password  Read a password on stdin and print the hash to put in the accounts file.
           version        Print the version.
           help           Print this text; 'openchami-vbmc <command> --help' explains a command.
 
         Configuration: a host file (which node type this is; per slot its BMC address, identity and addresses)
-        naming a node type file (the slots: CPU, memory, image, devices). JSON Schemas in schemas/ describe both.
+        naming a node type file (the slots: CPU, memory, image, devices) and an image catalog (image name → base
+        image and checksum; slot root disks are overlays on it). JSON Schemas in schemas/ describe all three.
 
         Exit codes:
           0  success (validate: every slot usable)
-          1  validate: configuration is fine but at least one slot failed a host check
+          1  validate: configuration is fine but at least one slot failed a host check (render, slot: that slot)
           2  usage error (unknown command or option, missing value)
           3  a configuration file is unreadable or invalid (every problem printed as file:line:column)
-          4  the service failed at run time (address in use, cannot start)
+          4  the service failed at run time (address in use, cannot start); slot: the operation failed
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin)
@@ -49,9 +51,10 @@ public static class Cli
                 "inventory" => InventoryCommand.Run(rest, stdout, stderr),
                 "render" => RenderCommand.Run(rest, stdout, stderr),
                 "host" => HostPrepareCommand.Run(rest, stdout, stderr),
+                "slot" => await SlotCommand.RunAsync(rest, stdout, stderr),
                 "hash-password" => HashPasswordCommand.Run(rest, stdout, stderr, stdin),
                 "version" or "--version" => Version(stdout),
-                _ => throw new UsageException($"unknown command '{verb}'; commands are serve, validate, inventory, render, host prepare, hash-password, version, help"),
+                _ => throw new UsageException($"unknown command '{verb}'; commands are serve, validate, inventory, render, host prepare, slot, hash-password, version, help"),
             };
         }
         catch (UsageException e)

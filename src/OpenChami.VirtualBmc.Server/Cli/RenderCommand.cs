@@ -40,9 +40,7 @@ public static class RenderCommand
             stderr.WriteLine($"openchami-vbmc: render: slot {slot.Name} fails host validation; run 'openchami-vbmc validate --config {site.HostFile}'");
             return ExitCodes.SlotsFailed;
         }
-        var host = site.Host;
-        var domainType = host.LibvirtUri.StartsWith("test:", StringComparison.Ordinal) ? "test" : host.LibvirtDomainType;
-        var xml = DomainXml.Render(slot, binding.Placement(slot), new DomainRenderOptions(domainType, host.HostId, host.AllowManagedDetach, host.DomainPrefix) { StateDirectory = host.StateDirectory });
+        var xml = DomainXml.Render(slot, binding.Placement(slot), NodeComposer.RenderOptions(site.Host));
         stdout.WriteLine(xml.ToString());
         return ExitCodes.Ok;
     }

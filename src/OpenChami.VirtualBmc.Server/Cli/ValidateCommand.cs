@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using OpenChami.VirtualBmc.Host;
 using OpenChami.VirtualBmc.Server.Hosting;
+using OpenChami.VirtualBmc.Slots.Images;
 using OpenChami.VirtualBmc.Slots.Validation;
 
 namespace OpenChami.VirtualBmc.Server.Cli;
@@ -12,10 +13,11 @@ public static class ValidateCommand
     private const string Help = """
         Usage: openchami-vbmc validate --config HOST.yaml [--sysfs-root DIR] [--json] [--timings]
 
-        Loads the host file and the node type it names and reports every problem in both, each as
-        file:line:column: error <code>: <message>. Then reads this host (sysfs: PCI devices, IOMMU groups,
-        NUMA nodes, drivers, SR-IOV PF/VF links, netdev and RDMA names, CPUs, hugepages) and checks every
-        slot's device bindings, reporting every finding of every slot (codes: docs/validation.md).
+        Loads the host file, the node type and the accounts and image catalog files it names and reports every
+        problem in them, each as file:line:column: error <code>: <message>. Then reads this host (sysfs: PCI
+        devices, IOMMU groups, NUMA nodes, drivers, SR-IOV PF/VF links, netdev and RDMA names, CPUs, hugepages)
+        and checks every slot's device bindings and root disk (its image is in the catalog, the base image can
+        be had, an existing overlay is intact), reporting every finding of every slot (codes: docs/validation.md).
           --config FILE      the host file (e.g. /etc/openchami-vbmc/host.yaml)
           --sysfs-root DIR   read sysfs under DIR instead of the host file's sysfsRoot (default /)
           --json             machine-readable output
@@ -48,7 +50,9 @@ public static class ValidateCommand
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var inventory = new SysfsInventorySource(site.Host.SysfsRoot).Read();
         var read = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-        var report = BindingValidator.Validate(site, inventory);
+        var disks = SlotDisks.Create(site.Host, SlotDisks.Serializer(site.Host));
+        var catalog = site.Slots.Any(s => s.Image is not null) ? disks.LookupAsync().GetAwaiter().GetResult() : new CatalogLookup(null, null, null);
+        var report = BindingValidator.Validate(site, inventory, [new ImageCheck(catalog, disks)]);
         var validated = System.Diagnostics.Stopwatch.GetElapsedTime(started) - read;
 
         if (line.Has("--json"))

@@ -1,6 +1,7 @@
 using OpenChami.VirtualBmc.Libvirt;
 using OpenChami.VirtualBmc.Slots;
 using OpenChami.VirtualBmc.Slots.Catalog;
+using OpenChami.VirtualBmc.Slots.Images;
 using OpenChami.VirtualBmc.Host;
 using OpenChami.VirtualBmc.Slots.Placement;
 using OpenChami.VirtualBmc.Slots.Runtime;
@@ -25,9 +26,11 @@ public sealed class RunningNode(NodeState state, LibvirtHypervisor? hypervisor) 
 }
 
 /// <summary>
-/// Start-up in order: check each slot's host bindings, give usable slots their VM on libvirt (defining missing
-/// domains, reporting drift), and compose the state the Redfish layer serves. A slot that fails validation is
-/// served, marked unusable, and gets no domain; the service starts even when every slot fails.
+/// Start-up in order: check each slot's host bindings, make the root disks of the slots that passed (an overlay on the
+/// verified catalog image; existing disks are kept), give those slots their VM on libvirt (defining missing domains,
+/// reporting drift), and compose the state the Redfish layer serves. A slot that fails validation is served, marked
+/// unusable, and gets no domain; one whose disk cannot be made is marked unusable with the reason but keeps its
+/// domain, so a reimage can fix it while the service runs. The service starts even when every slot fails.
 /// </summary>
 public static class NodeComposer
 {
@@ -39,16 +42,19 @@ public static class NodeComposer
         var usable = site.Slots.Where(s => binding.Health[s.Name].Usable).ToList();
 
         var health = binding.Health.ToDictionary(p => p.Key, p => p.Value);
+        var serializer = SlotDisks.Serializer(site.Host);
+        var disks = SlotDisks.Create(site.Host, serializer);
+        await EnsureDisksAsync(disks, usable, health, log, cancellationToken);
         LibvirtHypervisor? hypervisor = null;
         if (usable.Count > 0)
         {
             var host = site.Host;
-            var domainType = host.LibvirtUri.StartsWith("test:", StringComparison.Ordinal) ? "test" : host.LibvirtDomainType;
-            var rendering = new DomainRenderOptions(domainType, host.HostId, host.AllowManagedDetach, host.DomainPrefix) { StateDirectory = host.StateDirectory };
+            var rendering = RenderOptions(host);
             hypervisor = new LibvirtHypervisor(
                 new LibvirtHypervisorOptions(host.LibvirtUri, adjustRendering?.Invoke(rendering) ?? rendering),
                 usable,
-                binding.Placement);
+                binding.Placement,
+                serializer);
             try
             {
                 foreach (var result in await hypervisor.StartAsync(cancellationToken))
@@ -69,14 +75,67 @@ public static class NodeComposer
         }
         var slots = site.Slots.Select(s => new SlotContext(
             s,
-            health[s.Name].Usable ? hypervisor?.FindSlot(s.Name) : null,
+            hypervisor?.FindSlot(s.Name),
             health[s.Name],
             binding.Devices[s.Name])).ToList();
         var state = new NodeState(site, slots, site.Host.HostEndpoint)
         {
+            Disks = disks,
             NotReadyReason = () => hypervisor is not null && hypervisor.LastReconcile.Count == 0 ? $"libvirt at {site.Host.LibvirtUri} not reached yet" : null,
         };
         return new RunningNode(state, hypervisor);
+    }
+
+    /// <summary>How the host's slots are rendered as domains (test:// URIs get the test driver's domain type).</summary>
+    public static DomainRenderOptions RenderOptions(HostConfig host) =>
+        new(host.LibvirtUri.StartsWith("test:", StringComparison.Ordinal) ? "test" : host.LibvirtDomainType, host.HostId, host.AllowManagedDetach, host.DomainPrefix)
+        {
+            StateDirectory = host.StateDirectory,
+        };
+
+    /// <summary>
+    /// Root disks for the slots that passed host validation, made before their domains are defined. The catalog is read
+    /// once. A slot whose disk cannot be made gets the finding (its code is the one validate uses) and is not usable.
+    /// </summary>
+    private static async Task EnsureDisksAsync(SlotDiskProvisioner disks, List<Slot> slots, Dictionary<string, SlotHealth> health,
+        Serilog.ILogger log, CancellationToken cancellationToken)
+    {
+        if (slots.Count == 0)
+        {
+            return;
+        }
+        var lookup = slots.Any(s => s.Image is not null) ? await disks.LookupAsync(cancellationToken) : null;
+        if (lookup is { Configured: true, Images: null })
+        {
+            log.Error("image catalog {Catalog} cannot be read: {Reason}", lookup.Source, lookup.Error);
+        }
+        foreach (var slot in slots)
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            try
+            {
+                var result = await disks.EnsureAsync(slot, lookup, cancellationToken);
+                if (result.Outcome == EnsureOutcome.Created)
+                {
+                    log.Information("slot {Slot}: root disk {Disk} made on base image {Sha256} ({Elapsed:F0} ms)", slot.Name, result.RootDisk,
+                        result.Base!.Sha256, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+            }
+            catch (DiskProvisioningException e)
+            {
+                log.Error("slot {Slot}: {Code}: {Message}; the slot is not usable until it is reimaged or the service restarted", slot.Name,
+                    SlotDisks.Finding(e).Code, e.Message);
+                var before = health[slot.Name];
+                health[slot.Name] = new SlotHealth(false, [.. before.Findings, SlotDisks.Finding(e)]);
+            }
+            catch (SlotRuntimeException e)
+            {
+                // The slot's lock is held by another process (an operator's reimage): leave the disk to it.
+                log.Error("slot {Slot}: root disk not checked: {Message}", slot.Name, e.Message);
+                var before = health[slot.Name];
+                health[slot.Name] = new SlotHealth(false, [.. before.Findings, new SlotFindingView(FindingCodes.DiskProvisionFailed, "Error", null, e.Message)]);
+            }
+        }
     }
 
     /// <summary>Drift, a foreign domain of the same name, or a failure to define: the slot cannot be trusted to act.</summary>

@@ -17,14 +17,39 @@ public sealed record SlotFindingView(string Code, string Severity, string? Devic
 public sealed record BoundDevice(DeviceBinding Binding, PciAddress? HostAddress, string? VendorId, string? DeviceId);
 
 /// <summary>Everything the Redfish layer knows of one slot.</summary>
-public sealed class SlotContext(Slot slot, ISlotRuntime? runtime, SlotHealth health, IReadOnlyList<BoundDevice> devices)
+/// <param name="machine">
+/// The slot's VM whether or not the slot is usable now (a slot whose root disk could not be made has a VM that a
+/// reimage may make usable); null when it has none (it failed host validation).
+/// </param>
+public sealed class SlotContext(Slot slot, ISlotRuntime? machine, SlotHealth health, IReadOnlyList<BoundDevice> devices)
 {
+    private SlotHealth _health = health;
+
     public Slot Slot { get; } = slot;
 
-    /// <summary>The VM; null for a slot that failed validation (it gets no domain).</summary>
-    public ISlotRuntime? Runtime { get; } = runtime;
+    /// <summary>The VM when the slot is usable; null otherwise (actions are refused, its Status says why).</summary>
+    public ISlotRuntime? Runtime => Health.Usable ? Machine : null;
 
-    public SlotHealth Health { get; } = health;
+    /// <summary>The VM even when the slot is not usable: what disk operations power off.</summary>
+    public ISlotRuntime? Machine { get; } = machine;
+
+    public SlotHealth Health => Volatile.Read(ref _health);
+
+    /// <summary>Bumped whenever <see cref="Health"/> changes, so cached representations are made again.</summary>
+    public int Version => Volatile.Read(ref _version);
+
+    private int _version;
+
+    /// <summary>Replaces the findings of the given codes (after a disk operation fixed or changed them).</summary>
+    public void UpdateFindings(IReadOnlySet<string> codes, IReadOnlyList<SlotFindingView> add)
+    {
+        lock (this)
+        {
+            var kept = _health.Findings.Where(f => !codes.Contains(f.Code)).Concat(add).ToList();
+            Volatile.Write(ref _health, new SlotHealth(kept.All(f => f.Severity != "Error"), kept));
+            Interlocked.Increment(ref _version);
+        }
+    }
 
     public IReadOnlyList<BoundDevice> Devices { get; } = devices;
 
@@ -74,6 +99,9 @@ public sealed class NodeState
     }
 
     private IReadOnlyList<Account> _accounts = [];
+
+    /// <summary>Slot root disks and seeds (reimage, delete-state); set by the composer.</summary>
+    public OpenChami.VirtualBmc.Slots.Images.SlotDiskProvisioner? Disks { get; init; }
 
     /// <summary>Why the node is not ready to serve yet (null when ready): set by the composer.</summary>
     public Func<string?> NotReadyReason { get; set; } = () => null;

@@ -5,7 +5,7 @@ using OpenChami.VirtualBmc.Slots.Configuration;
 
 namespace OpenChami.VirtualBmc.Server.Hosting;
 
-/// <summary>Everything the service reads at start: host file, node type, accounts.</summary>
+/// <summary>Everything the service reads at start: host file, node type, accounts (and checks: a local image catalog).</summary>
 public sealed record LoadedSite(SiteConfiguration Config, IReadOnlyList<Account> Accounts)
 {
     public string HostFile => Config.HostFile;
@@ -38,6 +38,12 @@ public static class SiteLoader
             accounts = loaded.Value!;
         }
         var problems = DemoPasswordOffLoopback(site, accounts).ToList();
+        // A local catalog is a configuration file like the others: its problems stop the start, with file:line:column.
+        // It is read again at every reimage; an http catalog is only read when disks are made.
+        if (site.Host.ImageCatalog is { } catalog && !catalog.Contains("://", StringComparison.Ordinal))
+        {
+            problems.AddRange(ImageCatalogReader.LoadFile(catalog).Problems);
+        }
         return new ConfigLoadResult<LoadedSite>(problems.Count == 0 ? new LoadedSite(site, accounts) : null, problems);
     }
 

@@ -1,4 +1,5 @@
 using OpenChami.VirtualBmc.Redfish;
+using OpenChami.VirtualBmc.Slots.Catalog;
 
 namespace OpenChami.VirtualBmc.Server.Protocol;
 
@@ -6,7 +7,11 @@ namespace OpenChami.VirtualBmc.Server.Protocol;
 /// What every Redfish route declares: the registry entity it serves and so, through the DMTF privilege registry,
 /// the privileges an operation on it needs. A test walks the endpoint table and fails on a route without one.
 /// </summary>
-public sealed record RedfishRouteInfo(string Entity, string Method, Privilege[][] Privileges, bool IsLogin = false)
+/// <param name="RequiredRole">
+/// When set, only this role may call the route, on top of the registry's privileges. The OEM disk actions use it:
+/// the registry has no entry for them, and "the privileges of ComputerSystem POST" would let an Operator reimage.
+/// </param>
+public sealed record RedfishRouteInfo(string Entity, string Method, Privilege[][] Privileges, bool IsLogin = false, AccountRole? RequiredRole = null)
 {
     public bool IsAnonymous => Privileges.Any(set => set.All(p => p == Privilege.NoAuth));
 }
@@ -26,6 +31,10 @@ public static class RedfishRoutes
     /// </summary>
     public static IEndpointConventionBuilder MapRedfishLogin(this IEndpointRouteBuilder app, string template, RequestDelegate handler) =>
         app.MapMethods(template, ["POST"], handler).WithMetadata(Info("SessionCollection", "POST") with { IsLogin = true });
+
+    /// <summary>POST that only the Administrator role may call (besides the entity's registry privileges).</summary>
+    public static IEndpointConventionBuilder MapRedfishAdministratorPost(this IEndpointRouteBuilder app, string template, string entity, RequestDelegate handler) =>
+        app.MapMethods(template, ["POST"], handler).WithMetadata(Info(entity, "POST") with { RequiredRole = AccountRole.Administrator });
 
     public static IEndpointConventionBuilder MapRedfishPatch(this IEndpointRouteBuilder app, string template, string entity, RequestDelegate handler) =>
         app.MapMethods(template, ["PATCH"], handler).WithMetadata(Info(entity, "PATCH"));

@@ -20,6 +20,9 @@ public static class Paths
     public static string System(string id) => $"{Systems}/{id}";
     public static string Reset(string id) => $"{Systems}/{id}/Actions/ComputerSystem.Reset";
     public static string ResetActionInfo(string id) => $"{Systems}/{id}/ResetActionInfo";
+    public const string ReimageAction = "OpenCHAMIComputerSystem.Reimage";
+    public const string DeleteStateAction = "OpenCHAMIComputerSystem.DeleteState";
+    public static string OemAction(string id, string action) => $"{Systems}/{id}/Actions/Oem/{action}";
     public static string SystemNics(string id) => $"{Systems}/{id}/EthernetInterfaces";
     public static string SystemNic(string id, string nic) => $"{Systems}/{id}/EthernetInterfaces/{nic}";
     public static string SystemMedia(string id) => $"{Systems}/{id}/VirtualMedia";

@@ -1,5 +1,7 @@
 using OpenChami.VirtualBmc.Redfish;
 using OpenChami.VirtualBmc.Server.Hosting;
+using OpenChami.VirtualBmc.Slots.Images;
+using OpenChami.VirtualBmc.Slots.Media;
 using OpenChami.VirtualBmc.Slots.Runtime;
 
 namespace OpenChami.VirtualBmc.Server.Resources;
@@ -24,6 +26,31 @@ public static class MediaErrors
     }
 }
 
+/// <summary>Maps a failed reimage or delete-state to a Base message; the slot's old disk is unchanged in every case.</summary>
+public static class DiskErrors
+{
+    public static RedfishMessage ToMessage(DiskProvisioningException e, string action, string? image)
+    {
+        var source = e.ImageSource is { } uri ? (uri.IsFile ? uri.LocalPath : uri.GetLeftPart(UriPartial.Path)) : "";
+        return e.Kind switch
+        {
+            DiskErrorKind.Diskless or DiskErrorKind.NoCatalog => BaseMessages.ActionNotSupported(action),
+            DiskErrorKind.CatalogUnavailable => BaseMessages.ServiceTemporarilyUnavailable("60"),
+            DiskErrorKind.UnknownImage => BaseMessages.ResourceNotFound("CatalogImage", image ?? "") with { HttpStatus = StatusCodes.Status409Conflict },
+            DiskErrorKind.FetchFailed => e.FetchKind switch
+            {
+                ImageFetchErrorKind.ChecksumMismatch or ImageFetchErrorKind.BadFormat => BaseMessages.ResourceAtUriInUnknownFormat(source) with { HttpStatus = StatusCodes.Status502BadGateway },
+                ImageFetchErrorKind.NotFound => BaseMessages.ResourceMissingAtURI(source) with { HttpStatus = StatusCodes.Status502BadGateway },
+                ImageFetchErrorKind.Unauthorized => BaseMessages.ResourceAtUriUnauthorized(source, "the image server refused the request") with { HttpStatus = StatusCodes.Status502BadGateway },
+                ImageFetchErrorKind.TooLarge => BaseMessages.InsufficientStorage(),
+                ImageFetchErrorKind.LocalFailure => BaseMessages.InternalError(),
+                _ => BaseMessages.CouldNotEstablishConnection(source),
+            },
+            _ => BaseMessages.InternalError(),
+        };
+    }
+}
+
 /// <summary>Maps what the slot runtime says to the Redfish answer a client can act on.</summary>
 public static class RuntimeErrors
 {
@@ -34,6 +61,8 @@ public static class RuntimeErrors
             BaseMessages.ChassisPowerStateOnRequired(slot.Name) with { HttpStatus = StatusCodes.Status409Conflict },
         SlotRuntimeErrorKind.Conflict => BaseMessages.ResourceInUse(),
         SlotRuntimeErrorKind.Unavailable => BaseMessages.ServiceTemporarilyUnavailable("10"),
+        // The slot's state was deleted: there is no root disk to boot until a reimage makes one.
+        SlotRuntimeErrorKind.NotProvisioned => BaseMessages.ResourceNotFound("RootDisk", $"{slot.Name}/root.qcow2") with { HttpStatus = StatusCodes.Status409Conflict },
         _ => BaseMessages.OperationFailed(),
     };
 

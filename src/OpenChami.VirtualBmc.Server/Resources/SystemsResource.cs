@@ -6,6 +6,7 @@ using OpenChami.VirtualBmc.Redfish.Serialization;
 using OpenChami.VirtualBmc.Server.Hosting;
 using OpenChami.VirtualBmc.Server.Protocol;
 using OpenChami.VirtualBmc.Slots.Catalog;
+using OpenChami.VirtualBmc.Slots.Images;
 using OpenChami.VirtualBmc.Slots.Runtime;
 
 namespace OpenChami.VirtualBmc.Server.Resources;
@@ -56,7 +57,9 @@ public static class SystemsResource
             slot.Devices.Select(d => new ODataId(Paths.PCIeDevice(id, d.Binding.Name))).ToList(),
             slot.Devices.Count,
             new ComputerSystemLinks([new ODataId(Paths.ChassisMember(id))], [new ODataId(Paths.Manager)]),
-            new ComputerSystemActions(new ResetAction(Paths.Reset(id), Paths.ResetActionInfo(id), ResetTypes)),
+            new ComputerSystemActions(new ResetAction(Paths.Reset(id), Paths.ResetActionInfo(id), ResetTypes), new ComputerSystemOemActions(
+                new OemAction(Paths.OemAction(id, Paths.ReimageAction), "Reimage: power off, fresh root disk from the catalog image, identity kept (Administrator)"),
+                new OemAction(Paths.OemAction(id, Paths.DeleteStateAction), "Delete state: power off, remove root disk and local seed (Administrator)"))),
             new SystemOem(new SystemOemOpenChami(
                 "#OpenCHAMIComputerSystem.v1_0_0.OpenCHAMIComputerSystem",
                 nodeType.Name,
@@ -94,7 +97,7 @@ public static class SystemsResource
     /// (power state, boot override, node type) and reused by every GET until then — reads neither call libvirt (the
     /// runtime caches both), nor serialize, nor hash.
     /// </summary>
-    public sealed record Representation(PowerState Power, BootOverride Boot, NodeType NodeType, ComputerSystem Payload, byte[] Bytes, string ETag, string? DescribedBy);
+    public sealed record Representation(PowerState Power, BootOverride Boot, NodeType NodeType, int Version, ComputerSystem Payload, byte[] Bytes, string ETag, string? DescribedBy);
 
     private static readonly ConditionalWeakTable<SlotContext, Representation> Representations = new();
 
@@ -105,13 +108,14 @@ public static class SystemsResource
             ? await runtime.GetBootOverrideAsync(context.RequestAborted)
             : BootOverride.Default(slot.Slot.Template.Firmware == Firmware.Uefi ? BootMode.Uefi : BootMode.Legacy);
         var nodeType = RequestScope.Node(context).Site.NodeType;
-        if (Representations.TryGetValue(slot, out var known) && known.Power == power && known.Boot == boot && ReferenceEquals(known.NodeType, nodeType))
+        var version = slot.Version;
+        if (Representations.TryGetValue(slot, out var known) && known.Power == power && known.Boot == boot && ReferenceEquals(known.NodeType, nodeType) && known.Version == version)
         {
             return known;
         }
         var payload = Build(nodeType, slot, boot, power);
         var bytes = JsonSerializer.SerializeToUtf8Bytes(payload, RedfishJsonContext.Wire.ComputerSystem);
-        var made = new Representation(power, boot, nodeType, payload, bytes, RedfishResponses.ETagOf(bytes), RedfishResponses.DescribedBy(payload));
+        var made = new Representation(power, boot, nodeType, version, payload, bytes, RedfishResponses.ETagOf(bytes), RedfishResponses.DescribedBy(payload));
         Representations.AddOrUpdate(slot, made);
         return made;
     }
@@ -130,6 +134,12 @@ public static class SystemsResource
             }
         });
         app.MapRedfishPost("/redfish/v1/Systems/{id}/Actions/ComputerSystem.Reset", "ComputerSystem", ResetAsync);
+        // Administrator only: a reimage or delete-state destroys the slot's disk, which the registry's ComputerSystem
+        // POST privilege (ConfigureComponents, which Operators hold for power control) should not reach.
+        app.MapRedfishAdministratorPost("/redfish/v1/Systems/{id}/Actions/Oem/" + Paths.ReimageAction, "ComputerSystem", context =>
+            DiskActionAsync(context, Paths.ReimageAction, ReimageAsync));
+        app.MapRedfishAdministratorPost("/redfish/v1/Systems/{id}/Actions/Oem/" + Paths.DeleteStateAction, "ComputerSystem", context =>
+            DiskActionAsync(context, Paths.DeleteStateAction, DeleteStateAsync));
     }
 
     private static async Task GetSystemAsync(HttpContext context)
@@ -277,5 +287,99 @@ public static class SystemsResource
                 await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.ToMessage(e, slot, "ComputerSystem.Reset"));
             }
         }
+    }
+
+    /// <summary>
+    /// The OEM disk actions: an empty body (unknown parameters refused), If-Match like Reset, run to completion before
+    /// the answer (a first download of a large base image makes the call slow; the service fetches the base images of
+    /// its slots at start, so a reimage usually only revalidates and writes a 256 KiB overlay). 200 with Base Success.
+    /// </summary>
+    private static async Task DiskActionAsync(HttpContext context, string action, Func<SlotDiskProvisioner, SlotContext, ISlotRuntime, CancellationToken, Task<string>> run)
+    {
+        if (await RequestScope.SlotAsync(context, "ComputerSystem") is not { } slot)
+        {
+            return;
+        }
+        var document = await JsonBody.ReadOrAnswerAsync(context);
+        if (document is null)
+        {
+            return;
+        }
+        using (document)
+        {
+            var problems = JsonBody.CheckAction(document!.RootElement, action, []);
+            if (problems.Count > 0)
+            {
+                await RedfishResponses.WriteErrorAsync(context, problems);
+                return;
+            }
+        }
+        var audit = context.Features.Get<OpenChami.VirtualBmc.Server.Audit.AuditScope>();
+        if (RequestScope.Node(context).Disks is not { } disks)
+        {
+            await RedfishResponses.WriteErrorAsync(context, BaseMessages.ActionNotSupported(action));
+            return;
+        }
+        // A slot that failed host validation has no VM of ours that could be powered off first: not touched.
+        if (slot.Machine is not { } machine)
+        {
+            await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.SlotUnusable(slot));
+            return;
+        }
+        try
+        {
+            if (!await IfMatchHoldsOrAnswerAsync(context, slot))
+            {
+                return;
+            }
+            var detail = await run(disks, slot, machine, context.RequestAborted);
+            if (audit is not null)
+            {
+                audit.Detail = detail;
+            }
+            await RedfishResponses.WriteAsync(context, new ActionResult([BaseMessages.Success().ToInfo()]), RedfishJsonContext.Wire.ActionResult);
+        }
+        catch (DiskProvisioningException e)
+        {
+            context.RequestServices.GetRequiredService<ILogger<ComputerSystem>>().LogError("slot {Slot}: {Action} failed: {Message}", slot.Name, action, e.Message);
+            if (audit is not null)
+            {
+                audit.Detail = e.Message;
+            }
+            var message = DiskErrors.ToMessage(e, action, slot.Slot.Image);
+            if (message.HttpStatus == StatusCodes.Status503ServiceUnavailable)
+            {
+                context.Response.Headers.RetryAfter = "60";
+            }
+            await RedfishResponses.WriteErrorAsync(context, message);
+        }
+        catch (SlotRuntimeException e)
+        {
+            if (audit is not null)
+            {
+                audit.Detail = e.Message;
+            }
+            await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.ToMessage(e, slot, action));
+        }
+    }
+
+    private static async Task<string> ReimageAsync(SlotDiskProvisioner disks, SlotContext slot, ISlotRuntime machine, CancellationToken cancellationToken)
+    {
+        var result = await disks.ReimageAsync(slot.Slot, machine, cancellationToken);
+        // A fresh disk clears what was wrong with the old one; the slot may become usable without a restart.
+        slot.UpdateFindings(SlotDisks.Codes, []);
+        return $"reimaged: {result.RootDisk} on base image {result.Base.Sha256} (was {result.PowerBefore}, now Off)"
+            + (result.SeedProblem is { } problem ? $"; seed not rewritten: {problem}" : "");
+    }
+
+    private static async Task<string> DeleteStateAsync(SlotDiskProvisioner disks, SlotContext slot, ISlotRuntime machine, CancellationToken cancellationToken)
+    {
+        var result = await disks.DeleteStateAsync(slot.Slot, machine, cancellationToken);
+        if (slot.Slot.Image is not null)
+        {
+            slot.UpdateFindings(new HashSet<string>(StringComparer.Ordinal) { SlotDisks.DiskMissing },
+                [new SlotFindingView(SlotDisks.DiskMissing, "Warning", null, "the slot's state was deleted: it has no root disk and is not started until it is reimaged (or the service restarts and makes one)")]);
+        }
+        return $"deleted: {(result.Removed.Count == 0 ? "nothing (no state)" : string.Join(", ", result.Removed))} (was {result.PowerBefore}, now Off)";
     }
 }

@@ -52,7 +52,7 @@ public sealed class AuthMiddleware(Authenticator authenticator, SessionStore ses
             return;
         }
         context.Features.Set(identity);
-        if (!PrivilegeRegistry.Allows(identity.Privileges, route.Privileges))
+        if (!PrivilegeRegistry.Allows(identity.Privileges, route.Privileges) || (route.RequiredRole is { } role && identity.Role != role))
         {
             await RedfishResponses.WriteErrorAsync(context, BaseMessages.InsufficientPrivilege());
             return;

@@ -8,7 +8,7 @@ namespace OpenChami.VirtualBmc.Slots.Images;
 /// present. A problem is an Error when the slot has no usable root disk yet (it could not be provisioned), a Warning
 /// when it has one (it runs; a reimage would fail).
 /// </summary>
-public sealed class ImageCheck(CatalogLookup catalog, SlotDiskProvisioner disks, IBaseImageStore store) : ISlotCheck
+public sealed class ImageCheck(CatalogLookup catalog, SlotDiskProvisioner disks) : ISlotCheck
 {
     public IEnumerable<ValidationFinding> Check(SlotCheckContext context)
     {
@@ -45,7 +45,7 @@ public sealed class ImageCheck(CatalogLookup catalog, SlotDiskProvisioner disks,
                 $"{where}image '{image}' is not in the catalog {catalog.Source}; {consequence}");
             yield break;
         }
-        if (!hasDisk && entry.Source.IsFile && store.FindCached(entry) is null && !File.Exists(entry.Source.LocalPath))
+        if (!hasDisk && entry.Source.IsFile && disks.Store.FindCached(entry) is null && !File.Exists(entry.Source.LocalPath))
         {
             yield return context.Finding(FindingCodes.ImageSourceMissing, FindingSeverity.Error, null, entry.Source.LocalPath, "no such file",
                 $"{where}image '{image}' ({entry.Where}) is the file {entry.Source.LocalPath}, which does not exist, and it is not cached yet; {consequence}");

@@ -89,6 +89,9 @@ public sealed class SlotDiskProvisioner
 
     public SlotStorage StorageOf(Slot slot) => SlotStorage.For(_stateDirectory, slot.Name);
 
+    /// <summary>The base-image cache (for checks that look without fetching).</summary>
+    public IBaseImageStore Store => _store;
+
     /// <summary>Reads the catalog once (null entries and the reason when it cannot be read).</summary>
     public async Task<CatalogLookup> LookupAsync(CancellationToken cancellationToken = default)
     {

@@ -9,7 +9,10 @@ using static OpenChami.VirtualBmc.Server.Tests.ServerTestSupport;
 
 namespace OpenChami.VirtualBmc.Server.Tests.Security;
 
-/// <summary>Every route × every role (and no credentials): allowed exactly when the DMTF privilege registry says so.</summary>
+/// <summary>
+/// Every route × every role (and no credentials): allowed exactly when the DMTF privilege registry says so, and for
+/// routes that name a role (the OEM disk actions: Administrator) only for that role.
+/// </summary>
 public sealed class RoleRouteMatrixTests(RunningServer server) : IClassFixture<RunningServer>
 {
     private static readonly Dictionary<string, string> RouteValues = new()
@@ -42,7 +45,7 @@ public sealed class RoleRouteMatrixTests(RunningServer server) : IClassFixture<R
                 using var client = server.ClientFor(Logins[role].User, Logins[role].Password);
                 var status = await Send(client, info.Method, path);
                 var held = AccountServiceResource.RolePrivileges[role];
-                var allowed = info.IsLogin || PrivilegeRegistry.Allows(held, info.Privileges);
+                var allowed = info.IsLogin || (PrivilegeRegistry.Allows(held, info.Privileges) && (info.RequiredRole is null || info.RequiredRole == role));
                 // ConfigureSelf reaches only one's own account (the route value names admin).
                 if (info.Entity == "ManagerAccount" && !held.Contains(Privilege.ConfigureUsers) && !held.Contains(Privilege.ConfigureManager))
                 {
