@@ -162,28 +162,30 @@ public sealed class BaseImageStoreTests : IDisposable
         Assert.True(File.Exists(baseA.Path), "evicted a base image an overlay is backed by");
 
         // A new store over the same directory with its index gone still keeps it (the overlay says so).
+        // (Release opens the cache: its start-up sweep deletes files that nothing references.)
         File.Delete(Path.Combine(ImagesDir, "index.json"));
-        _ = Store(cacheMax: 250_000);
+        Store(cacheMax: 250_000).Release("nobody");
         Assert.True(File.Exists(baseA.Path));
 
-        // Without the overlay it is an ordinary unheld file again.
+        // Without the overlay it is an ordinary unreferenced file again.
         File.Delete(overlay);
-        store.Release("slot1");
-        _ = Store(cacheMax: 250_000);
+        File.Delete(Path.Combine(ImagesDir, "index.json"));
+        Store(cacheMax: 250_000).Release("nobody");
         Assert.False(File.Exists(baseA.Path));
     }
 
     [Fact]
-    public async Task LeftoverPartFiles_AreRemovedAtStart_AndNeverUsed()
+    public async Task LeftoverPartFiles_AreRemovedWhenTheCacheOpens_AndNeverUsed()
     {
         Directory.CreateDirectory(ImagesDir);
         var (entry, _) = LocalImage("p", 10_000, 7);
         var part = Path.Combine(ImagesDir, Convert.ToHexStringLower(new byte[16]) + ".part");
         File.WriteAllText(part, "half an image");
         var store = Store();
-        Assert.False(File.Exists(part));
         Assert.Null(store.FindCached(entry));
         await store.FetchAsync(entry, "slot0");
+        // Swept when the cache opens (at first use: looking at a cache never changes it).
+        Assert.False(File.Exists(part));
         Assert.Equal([entry.Sha256 + ".img"], CachedFiles());
     }
 }

@@ -66,10 +66,31 @@ public sealed class ExampleConfigTests
         Assert.Equal(("admin", AccountRole.Administrator, true), (admin.UserName, admin.Role, admin.Enabled));
     }
 
+    [Fact]
+    public void DemoCatalog_Loads_AndPinsTheGeneratedBaseImage()
+    {
+        var result = ImageCatalogReader.LoadFile(Path.Combine(RepoPaths.Examples, "demo", "images.yaml"));
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Problems));
+        var entry = Assert.Single(result.Value!);
+        Assert.Equal(DiskImages.DemoImageName, entry.Name);
+        Assert.Equal(new Uri(Path.Combine(RepoPaths.Root, ".demo", "images", "ubuntu-hpc-base.img")), entry.Source);
+        Assert.Equal(OpenChami.VirtualBmc.Slots.Images.DiskImageFormat.Raw, entry.Format);
+        // make demo generates the image; the catalog's checksum must be the generator's.
+        Assert.Equal(DiskImages.Sha256(DiskImages.DemoBaseImage()), entry.Sha256);
+        Assert.Equal(DiskImages.DemoBaseImageSha256, entry.Sha256);
+        // Every demo slot with an image names this one (slot3 through its host entry).
+        var site = ConfigurationLoader.Load(Path.Combine(RepoPaths.Examples, "demo", "host.yaml")).GetOrThrow();
+        Assert.Equal(["slot0", "slot1", "slot2", "slot3"], site.Slots.Where(s => s.Image == entry.Name).Select(s => s.Name));
+        Assert.EndsWith("host.yaml", site.FindSlot("slot3")!.ImageWhere!.File, StringComparison.Ordinal);
+        Assert.EndsWith("dense-gpu-hsn-node.yaml", site.FindSlot("slot0")!.ImageWhere!.File, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("node-type.schema.json")]
     [InlineData("host.schema.json")]
     [InlineData("accounts.schema.json")]
+    [InlineData("image-catalog.schema.json")]
     public void SchemaInRepo_IsTheOneTheServiceEmbeds(string name)
     {
         // Editors and tools read schemas/ directly; the service must check against the same text.
