@@ -74,6 +74,9 @@ fi
 mkdir -p "$TMP/config"
 cp "$REPO"/examples/demo/*.yaml "$TMP/config/"
 sed -i "s|^sysfsRoot:.*|sysfsRoot: $fixture|" "$TMP/config/host.yaml"
+# The demo catalog's base image, generated (its checksum is pinned in images.yaml); validate checks it can be had.
+dotnet run --project "$REPO/tools/OpenChami.VirtualBmc.DemoFixture" -c Release -- --base-image "$TMP/images/ubuntu-hpc-base.img" >/dev/null
+sed -i "s|path: .*ubuntu-hpc-base.img|path: $TMP/images/ubuntu-hpc-base.img|" "$TMP/config/images.yaml"
 set +e; /usr/bin/$NAME validate --config "$TMP/config/host.yaml" > "$TMP/demo.out" 2>&1; rc=$?; set -e
 tail -n 3 "$TMP/demo.out" | sed 's/^/   /'
 # The dense fixture is built so that slot2 (GPUs on nvidia) and slot3 (GPU unbound) fail: exit 1, as designed.

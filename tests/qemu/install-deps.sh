@@ -4,6 +4,7 @@
 #                                                that one brings systemd units and users the tier does not use)
 #   qemu-system-x86                              the emulator (TCG; KVM does not work on these machines)
 #   qemu-block-extra                             QEMU's curl block driver: virtual media streamed over http(s)
+#   qemu-utils                                   qemu-img: the tests check the service's managed qcow2 overlays with it
 #   busybox-static, cpio                         the guest's initramfs
 #   xorriso, isolinux, syslinux-common           the bootable CD (virtual media test)
 # The guest kernel (linux-image-*-cloud-amd64) is NOT installed on the host: its .deb is downloaded with
@@ -17,7 +18,7 @@ DEBS="$STATE/debs"
 mkdir -p "$DEBS"
 export DEBIAN_FRONTEND=noninteractive
 
-PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-block-extra busybox-static cpio xorriso isolinux syslinux-common)
+PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-block-extra qemu-utils busybox-static cpio xorriso isolinux syslinux-common)
 KERNEL_META=linux-image-cloud-amd64
 
 start=$(date +%s.%N)
