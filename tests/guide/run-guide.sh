@@ -74,7 +74,7 @@ if [ "${1:-}" = --list ]; then
   done <"$STEPS/steps"
   exit 0
 fi
-vbmc_install_packages curl jq python3 || give_up
+vbmc_install_packages curl jq openssl python3 || give_up
 vbmc_build_server || give_up
 vbmc_demo_fixture || give_up
 
