@@ -37,7 +37,8 @@ for f in /usr/lib/$NAME/$NAME /usr/lib/$NAME/$NAME.dll /usr/lib/$NAME/libcoreclr
          /etc/$NAME/host.yaml /etc/$NAME/accounts.yaml /etc/$NAME/node-type.yaml \
          /lib/systemd/system/$NAME.service /lib/systemd/system/$NAME-prepare.service \
          /usr/lib/sysusers.d/$NAME.conf /usr/lib/tmpfiles.d/$NAME.conf /usr/lib/modules-load.d/$NAME.conf \
-         /usr/share/doc/$NAME/copyright /usr/share/doc/$NAME/changelog.Debian.gz /usr/share/man/man1/$NAME.1.gz; do
+         /usr/share/doc/$NAME/copyright /usr/share/doc/$NAME/changelog.Debian.gz /usr/share/man/man1/$NAME.1.gz \
+         /usr/share/doc/$NAME/operator-guide.md; do
   check "file $f" test -f "$f"
 done
 check "/usr/bin/$NAME links to /usr/lib/$NAME/$NAME" test "$(readlink -f /usr/bin/$NAME)" = /usr/lib/$NAME/$NAME

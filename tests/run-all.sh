@@ -3,7 +3,9 @@
 #   1. unit and in-process tests (xunit; libvirt's test driver in process; real Kestrel on loopback)
 #   2. the QEMU tier: real libvirtd + a TCG guest (tests/qemu/run-tier.sh; installs Debian packages)
 #   3. the real clients against a running server: sushy, redfishtool, curl, the Magellan-like crawl (tests/clients)
-# Set VBMC_SKIP_QEMU=1 or VBMC_SKIP_CLIENTS=1 to leave a tier out on a developer machine (the summary says so).
+#   4. the operator's guide: every command of docs/operator-guide.md, run on a sandbox node (tests/guide)
+# Set VBMC_SKIP_QEMU=1, VBMC_SKIP_CLIENTS=1 or VBMC_SKIP_GUIDE=1 to leave a tier out on a developer machine (the
+# summary says so).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 results=${1:-TestResults}
@@ -27,6 +29,13 @@ if [ "${VBMC_SKIP_CLIENTS:-0}" = 1 ]; then
 else
   echo "== tier 3: real clients (sushy, redfishtool, curl, crawl replay)"
   bash tests/clients/run-clients.sh "$results/clients" || status=1
+fi
+
+if [ "${VBMC_SKIP_GUIDE:-0}" = 1 ]; then
+  echo "== tier 4: operator's guide SKIPPED (VBMC_SKIP_GUIDE=1)"
+else
+  echo "== tier 4: operator's guide (docs/operator-guide.md on a sandbox node)"
+  bash tests/guide/run-guide.sh "$results/guide" || status=1
 fi
 
 bash .ci/trx-summary "$results" || status=1

@@ -24,8 +24,9 @@ public sealed class ConnectionManagerTests
     {
         var slot = TestSlots.Fresh(0);
         var prefix = TestSlots.UniquePrefix();
+        // The timeout covers every call, start-up included: 2 s, not less, so a loaded CI machine does not trip it early.
         await using var hv = new LibvirtHypervisor(
-            new LibvirtHypervisorOptions("test:///default", TestSlots.Options(prefix)) { CallTimeout = TimeSpan.FromMilliseconds(300) },
+            new LibvirtHypervisorOptions("test:///default", TestSlots.Options(prefix)) { CallTimeout = TimeSpan.FromSeconds(2) },
             [slot], TestSlots.Placement);
         await hv.StartAsync();
         var runtime = (LibvirtSlotRuntime)hv.FindSlot(slot.Name)!;

@@ -16,42 +16,23 @@ ADDRESS_BASE=${VBMC_CLIENTS_ADDRESS_BASE:-127.0.0.2}   # slots on ${ADDRESS_BASE
 PORT=${VBMC_CLIENTS_PORT:-18443}
 PY=/usr/bin/python3                                   # Debian's python, where python3-sushy lives
 
-log() { echo "run-clients: $*" >&2; }
+VBMC_LOG_NAME=run-clients
+# shellcheck source=../lib/server.sh
+. "$REPO/tests/lib/server.sh"
+log() { vbmc_log "$@"; }
+give_up() { echo "0 passed, 1 failed"; exit 1; }
 
-# --- packages --------------------------------------------------------------------------------------------
-missing=()
-for p in python3-sushy redfishtool curl jq; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  log "installing ${missing[*]}"
-  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-  $SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-    || { log "apt-get install failed"; echo "0 passed, 1 failed"; exit 1; }
-fi
-
-# --- build and fixture -----------------------------------------------------------------------------------
+# --- packages, build and fixture ---------------------------------------------------------------------------
+vbmc_install_packages python3-sushy redfishtool curl jq || give_up
 cd "$REPO"
-log "building the server"
-dotnet build src/OpenChami.VirtualBmc.Server -c Release -nologo --verbosity quiet >/tmp/vbmc-clients-build.log 2>&1 \
-  || { cat /tmp/vbmc-clients-build.log >&2; log "build failed"; echo "0 passed, 1 failed"; exit 1; }
-DLL=$REPO/src/OpenChami.VirtualBmc.Server/bin/Release/net10.0/openchami-vbmc.dll
-SYSFS=$REPO/.demo/sysfs
-if [ ! -d "$SYSFS" ]; then
-  log "generating the demo sysfs tree in $SYSFS"
-  dotnet run --project tools/OpenChami.VirtualBmc.DemoFixture -c Release -- "$SYSFS" >/dev/null \
-    || { log "demo fixture failed"; echo "0 passed, 1 failed"; exit 1; }
-fi
+vbmc_build_server || give_up
+vbmc_demo_fixture || give_up
+SYSFS=$VBMC_SYSFS
 
 # --- configuration: a copy of the demo on our own addresses, TLS pair, audit file --------------------------
 WORK=$(mktemp -d /tmp/vbmc-clients.XXXXXX)
-SERVER_PID=
 cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$SERVER_PID" 2>/dev/null
-  fi
+  vbmc_stop_server
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -66,22 +47,15 @@ sed -e "s|port: 8443|port: $PORT|" \
     examples/demo/host.yaml >"$WORK/host.yaml"
 
 log "starting openchami-vbmc on ${ADDRESS_BASE}0-3:$PORT (log $WORK/server.log)"
-dotnet "$DLL" serve --config "$WORK/host.yaml" >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
+vbmc_start_server "$WORK/host.yaml" "$WORK/server.log"
+SERVER_PID=$VBMC_SERVER_PID
 
 export VBMC_HOST=${ADDRESS_BASE}0 VBMC_HOST_SLOT1=${ADDRESS_BASE}1 VBMC_HOST_SLOT2=${ADDRESS_BASE}2 VBMC_PORT=$PORT
 export VBMC_URL=https://$VBMC_HOST:$PORT VBMC_CACERT=$WORK/tls/cert.pem VBMC_USER=admin VBMC_PASSWORD=vbmc-demo
-up=
-for _ in $(seq 120); do
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
-  if [ -f "$VBMC_CACERT" ] && curl -sf --max-time 2 --cacert "$VBMC_CACERT" "$VBMC_URL/redfish/v1" >/dev/null; then up=1; break; fi
-  sleep 0.5
-done
-if [ -z "$up" ]; then
+if ! vbmc_wait_for_server "$VBMC_CACERT" "$VBMC_URL"; then
   log "the server did not answer /redfish/v1 within 60 s; its log:"
   cat "$WORK/server.log" >&2
-  echo "0 passed, 1 failed"
-  exit 1
+  give_up
 fi
 
 # --- suites ----------------------------------------------------------------------------------------------

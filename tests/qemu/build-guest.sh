@@ -6,6 +6,8 @@
 #                         VBMC-PRODUCT-SERIAL: <SMBIOS system serial>   (/sys/class/dmi/id/product_serial)
 #                         VBMC-PRODUCT-NAME: <SMBIOS product name>
 #                         VBMC-BOARD-SERIAL: <SMBIOS baseboard serial>
+#                         VBMC-DISK-STAMP: <what the last sector of /dev/vda holds>, then writes a new stamp there
+#                         VBMC-SEED-FILES / VBMC-SEED-META-DATA: the NoCloud seed (label cidata) when one is attached
 #                         VBMC-READY
 #                       and powers off (poweroff -f) on the ACPI power button (busybox acpid + evdev.ko + button.ko).
 #   OUTDIR/disk.img     hybrid ISO used as the slot's hard disk (MBR + isolinux), marker VBMC-BOOTED-FROM-DISK
@@ -49,7 +51,11 @@ cp "$WORK/kernel/boot/vmlinuz-$KVER" "$WORK/vmlinuz"
 R="$WORK/initrd"
 mkdir -p "$R"/{bin,sbin,dev,proc,sys,etc/acpi/PWRF,lib/modules,tmp}
 cp "$BUSYBOX" "$R/bin/busybox"
-for m in drivers/input/evdev.ko drivers/acpi/button.ko; do
+# virtio disks (root overlay vda, NoCloud seed vdb) and isofs for the seed; in dependency order (modinfo depends=).
+DISK_MODULES="drivers/virtio/virtio_ring.ko drivers/virtio/virtio.ko drivers/virtio/virtio_pci_modern_dev.ko
+  drivers/virtio/virtio_pci_legacy_dev.ko drivers/virtio/virtio_pci.ko drivers/block/virtio_blk.ko drivers/cdrom/cdrom.ko
+  fs/isofs/isofs.ko"
+for m in drivers/input/evdev.ko drivers/acpi/button.ko $DISK_MODULES; do
   src="$WORK/kernel/lib/modules/$KVER/kernel/$m"
   [[ -f "$src" ]] || { echo "build-guest: $m not in $KDEB (compressed modules?)" >&2; exit 1; }
   cp "$src" "$R/lib/modules/"
@@ -70,6 +76,40 @@ echo "VBMC-MARKER: $marker"
 echo "VBMC-PRODUCT-SERIAL: $(cat /sys/class/dmi/id/product_serial 2>/dev/null)"
 echo "VBMC-PRODUCT-NAME: $(cat /sys/class/dmi/id/product_name 2>/dev/null)"
 echo "VBMC-BOARD-SERIAL: $(cat /sys/class/dmi/id/board_serial 2>/dev/null)"
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk cdrom isofs; do
+  insmod /lib/modules/$m.ko || echo "VBMC-WARNING: insmod $m failed"
+done
+# The root disk's last sector carries a stamp: print what an earlier boot left there, then write a new one. A fresh
+# overlay on the base image shows an empty stamp; a reused one shows the previous boot's.
+i=0
+until [ -b /dev/vda ] || [ $i -ge 100 ]; do usleep 50000; i=$((i+1)); done
+if [ -b /dev/vda ]; then
+  last=$(( $(cat /sys/block/vda/size) - 1 ))
+  echo "VBMC-DISK-STAMP: $(dd if=/dev/vda bs=512 skip=$last count=1 2>/dev/null | tr -cd 'A-Za-z0-9-')"
+  if [ "$(cat /sys/block/vda/ro)" = 0 ]; then
+    new="stamp-$(cat /proc/sys/kernel/random/uuid)"
+    printf '%s' "$new" | dd of=/dev/vda bs=512 seek=$last count=1 conv=sync,fsync 2>/dev/null && sync \
+      && echo "VBMC-DISK-STAMP-WRITTEN: $new" || echo "VBMC-WARNING: stamp write failed"
+  else
+    echo "VBMC-DISK-STAMP-WRITTEN: none (read-only disk)"
+  fi
+else
+  echo "VBMC-DISK-STAMP: no /dev/vda"
+fi
+# A NoCloud seed is any block device labelled cidata, as cloud-init looks for it.
+seed=$(findfs LABEL=cidata 2>/dev/null || findfs LABEL=CIDATA 2>/dev/null)
+if [ -n "$seed" ]; then
+  mkdir -p /seed
+  if mount -t iso9660 -o ro "$seed" /seed; then
+    echo "VBMC-SEED-FILES: $(ls /seed | tr '\n' ' ')"
+    echo "VBMC-SEED-META-DATA: $(tr '\n' ' ' < /seed/meta-data)"
+    umount /seed
+  else
+    echo "VBMC-WARNING: cannot mount seed $seed"
+  fi
+else
+  echo "VBMC-SEED-FILES: none"
+fi
 insmod /lib/modules/evdev.ko
 insmod /lib/modules/button.ko
 # READY means "the power button works": wait (bounded) for the button's event device, start acpid, and wait until
@@ -115,6 +155,7 @@ CFG
 }
 make_iso "$WORK/cd.iso" VBMC-BOOTED-FROM-CD
 make_iso "$WORK/disk.img" VBMC-BOOTED-FROM-DISK
+truncate -s +1M "$WORK/disk.img"   # zeroed room after the ISO: the last sector holds the guest's disk stamp
 
 for f in vmlinuz initrd.gz cd.iso disk.img; do mv -f "$WORK/$f" "$OUT/$f"; done
 chmod 0644 "$OUT"/{vmlinuz,initrd.gz,cd.iso,disk.img}

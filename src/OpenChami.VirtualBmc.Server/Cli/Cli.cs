@@ -14,7 +14,7 @@ public static class Cli
           serve          Run the Redfish service for every slot of the host file (foreground).
           validate       Check the configuration files, then each slot's device bindings against this host.
           inventory      Print what this host has: PCI functions, IOMMU groups, SR-IOV, NUMA nodes, hugepages.
-          render         Print the libvirt domain XML a slot gets.
+          render         Print the libvirt domain XML a slot gets (or its local NoCloud seed).
           host prepare   Create the SR-IOV VF pool and bind the slots' devices to vfio-pci (root; --dry-run prints the plan).
           slot           Root disks: 'slot reimage SLOT --yes', 'slot delete-state SLOT --yes', 'slot disks'.
           hash-password  Read a password on stdin and print the hash to put in the accounts file.

@@ -39,6 +39,7 @@ public sealed record HostSlot(
     IReadOnlyDictionary<string, MacAddress> MacAddresses,
     IReadOnlyList<PlannedAddress> Ipv4,
     string? InstanceId,
+    string? Hostname,
     Uri? MetadataUrl,
     string? Image,
     SystemType SystemType,

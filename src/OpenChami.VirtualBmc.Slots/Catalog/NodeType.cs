@@ -78,7 +78,13 @@ public sealed record DeviceSelector(PciAddress? PciAddress, string? PhysicalLabe
 /// <summary>A paravirtual NIC on a host bridge or libvirt network.</summary>
 public sealed record NetworkAttachment(string Name, string? Bridge, string? Network, SourceLocation Where);
 
-public sealed record CloudInitTemplate(bool LocalSeed, string? UserData, string? MetaDataJson)
+/// <summary>The template's cloud-init data for the slot's local NoCloud seed (<see cref="Images.NoCloudSeedComposer"/>).</summary>
+/// <param name="LocalSeed">Attach a local seed (label cidata) to the slot's domain.</param>
+/// <param name="UserData">user-data as written (a mapping in the file is stored as its <c>#cloud-config</c> text), or null.</param>
+/// <param name="MetaDataJson">Extra meta-data keys as a JSON object, in the order written, or null.</param>
+/// <param name="UserDataWhere">Where userData was written, for messages.</param>
+/// <param name="MetaDataWhere">Where metaData was written, for messages.</param>
+public sealed record CloudInitTemplate(bool LocalSeed, string? UserData, string? MetaDataJson, SourceLocation? UserDataWhere = null, SourceLocation? MetaDataWhere = null)
 {
     public static readonly CloudInitTemplate None = new(false, null, null);
 }

@@ -16,7 +16,8 @@ public sealed record Slot(
 }
 
 /// <summary>What a slot is known as: never random per start, either written in the host file or derived from hostId and slot name.</summary>
-public sealed record SlotIdentity(Guid Uuid, string SerialNumber, IReadOnlyDictionary<string, MacAddress> MacAddresses, string InstanceId);
+/// <param name="Hostname">The guest's hostname in the local NoCloud seed: the host file's value, else the slot name.</param>
+public sealed record SlotIdentity(Guid Uuid, string SerialNumber, IReadOnlyDictionary<string, MacAddress> MacAddresses, string InstanceId, string Hostname);
 
 /// <summary>Where the guest's cloud-init finds its metadata: OpenCHAMI's service URL and the instance ID it knows the slot by.</summary>
 public sealed record CloudInitDatasource(Uri MetadataUrl, string InstanceId);

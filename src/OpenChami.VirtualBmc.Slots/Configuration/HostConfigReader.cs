@@ -106,6 +106,7 @@ internal static class HostConfigReader
             macs,
             s["ipv4"].Items().Select(a => ReadPlanned(a, problems)).ToList(),
             cloudInit.String("instanceId"),
+            cloudInit.String("hostname"),
             metadata is null ? null : new Uri(metadata),
             s.String("image"),
             s.String("systemType") == "Virtual" ? SystemType.Virtual : SystemType.Physical,

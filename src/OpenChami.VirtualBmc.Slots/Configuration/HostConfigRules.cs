@@ -106,6 +106,29 @@ internal sealed class HostConfigRules : AbstractValidator<HostConfig>
             context.Fail(planned.Where, ProblemCodes.UnknownInterface,
                 $"slot '{entry.Name}' plans {planned} on '{planned.Interface}', which is not a NIC device or network of the slot{Known(names)}");
         }
+        if (template.CloudInit.LocalSeed)
+        {
+            SeedNetwork(entry, template, context);
+        }
+    }
+
+    /// <summary>What the local seed's network-config needs from the planned addresses to work in the guest.</summary>
+    private static void SeedNetwork(HostSlot entry, SlotTemplate template, ValidationContext<HostConfig> context)
+    {
+        // netplan refuses two default routes of one table and metric, and the seed has no way to rank them.
+        var gateways = entry.Ipv4.Where(a => a.Gateway is not null).ToList();
+        foreach (var other in gateways.Where(a => !a.Gateway!.Equals(gateways[0].Gateway)))
+        {
+            context.Fail(other.Where, ProblemCodes.InvalidValue,
+                $"slot '{entry.Name}' has a local seed and plans a second gateway {other.Gateway} (first {gateways[0].Gateway}); the guest can have one default route");
+        }
+        // A passed-through NIC keeps its own MAC (libvirt cannot set it), so the seed can only match a pinned one.
+        var passthrough = template.Devices.Where(d => d is { Kind: DeviceKind.Nic, Mode: NicMode.Passthrough }).Select(d => d.Name).ToHashSet();
+        foreach (var planned in entry.Ipv4.Where(a => passthrough.Contains(a.Interface) && !entry.MacAddresses.ContainsKey(a.Interface)))
+        {
+            context.Fail(planned.Where, ProblemCodes.MissingKey,
+                $"slot '{entry.Name}' has a local seed and plans {planned} on passthrough NIC '{planned.Interface}'; pin the card's MAC under identity.macAddresses so the guest's network-config can match it");
+        }
     }
 
     private static string Known(List<string> names) => names.Count == 0 ? " (it has none)" : $" ({string.Join(", ", names)})";
@@ -119,6 +142,7 @@ internal static class IdentityRules
         Unique(slots, s => [s.Identity.Uuid.ToString()], "UUID", problems);
         Unique(slots, s => [s.Identity.SerialNumber], "serial number", problems);
         Unique(slots, s => [s.Identity.InstanceId], "cloud-init instance ID", problems);
+        Unique(slots, s => [s.Identity.Hostname], "hostname", problems);
         Unique(slots, s => s.Identity.MacAddresses.Values.Select(m => m.ToString()), "MAC address", problems);
         Unique(slots, s => s.Host.Ipv4.Where(a => !a.Address.Equals(IPAddress.None)).Select(a => a.Address.ToString()), "planned IPv4 address", problems);
     }

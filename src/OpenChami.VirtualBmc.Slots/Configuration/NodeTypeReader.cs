@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using OpenChami.VirtualBmc.Slots.Catalog;
+using OpenChami.VirtualBmc.Slots.Images;
 
 namespace OpenChami.VirtualBmc.Slots.Configuration;
 
@@ -45,13 +47,18 @@ internal static class NodeTypeReader
             s["devices"].Items().Select(ReadDevice).ToList(),
             s["networks"].Items().Select(n => new NetworkAttachment(n.String("name")!, n.String("bridge"), n.String("network"), n.Where)).ToList(),
             s.Has("cloudInit")
-                ? new CloudInitTemplate(cloudInit.Bool("localSeed") ?? false, cloudInit.String("userData"), cloudInit.RawJson("metaData"))
+                ? new CloudInitTemplate(cloudInit.Bool("localSeed") ?? false, ReadUserData(cloudInit), cloudInit.RawJson("metaData"),
+                    cloudInit.Has("userData") ? cloudInit["userData"].Where : null, cloudInit.Has("metaData") ? cloudInit["metaData"].Where : null)
                 : CloudInitTemplate.None,
             s.Where)
         {
             ImageWhere = s.Has("image") ? s.KeyWhere("image") : null,
         };
     }
+
+    /// <summary>userData is text, or a mapping: the cloud-config itself, so the operator need not nest YAML in a string.</summary>
+    private static string? ReadUserData(TreeReader cloudInit) =>
+        cloudInit.String("userData") ?? (cloudInit.Node("userData") is JsonObject config ? CloudConfig.Header + "\n" + SeedYaml.Write(config) : null);
 
     private static DeviceBinding ReadDevice(TreeReader d)
     {

@@ -143,6 +143,7 @@ internal sealed class SlotTemplateRules : AbstractValidator<SlotTemplate>
                 context.Fail(memory.Where, ProblemCodes.InvalidValue, "memory must be at least one hugepage");
             }
         });
+        RuleFor(s => s).Custom(CloudInitData);
         RuleFor(s => s.Cpu).Custom((cpu, context) =>
         {
             if (cpu.NumaPolicy == NumaPolicy.None && cpu.NumaNode is not null)
@@ -150,6 +151,29 @@ internal sealed class SlotTemplateRules : AbstractValidator<SlotTemplate>
                 context.Fail(cpu.Where, ProblemCodes.InvalidValue, "'numaNode' is set but 'numaPolicy' is none; choose strict or preferred, or drop numaNode");
             }
         });
+    }
+
+    /// <summary>
+    /// The local seed's data: user-data cloud-init will act on, and meta-data that leaves the slot's identity alone
+    /// (the template is shared by every node of the type; instance-id and hostname are per slot, from the host file).
+    /// </summary>
+    private static void CloudInitData(SlotTemplate slot, ValidationContext<SlotTemplate> context)
+    {
+        var cloudInit = slot.CloudInit;
+        if (cloudInit.UserData is { } userData && Images.CloudConfig.Problem(userData) is { } problem)
+        {
+            context.Fail(cloudInit.UserDataWhere ?? slot.Where, ProblemCodes.InvalidValue, $"userData of slot '{slot.Name}' {problem}");
+        }
+        if (cloudInit.MetaDataJson is null)
+        {
+            return;
+        }
+        var metaData = System.Text.Json.Nodes.JsonNode.Parse(cloudInit.MetaDataJson)!.AsObject();
+        foreach (var (key, source) in Images.NoCloudSeedComposer.IdentityKeys.Where(k => metaData.ContainsKey(k.Key)))
+        {
+            context.Fail(cloudInit.MetaDataWhere ?? slot.Where, ProblemCodes.InvalidValue,
+                $"metaData of slot '{slot.Name}' sets '{key}', which the seed takes from the slot's identity ({source}); remove it here");
+        }
     }
 
     private static void UniqueInterfaceNames(SlotTemplate slot, ValidationContext<SlotTemplate> context)

@@ -84,9 +84,14 @@ internal sealed class SchemaCheck
             case "additionalProperties" or "propertyNames" or "false":
                 return null; // reported per key below, where the unknown key itself is written
             case "type":
-                var expected = schemaNode?["type"]?.ToJsonString().Trim('"') ?? "another type";
+                var expected = schemaNode?["type"] switch
+                {
+                    JsonArray types => string.Join(" or ", types.Select(t => Article(t!.GetValue<string>()))),
+                    JsonValue type => Article(type.GetValue<string>()),
+                    _ => "another type",
+                };
                 return new ConfigProblem(document.At(pointer), ProblemCodes.WrongType,
-                    $"{name} must be {Article(expected)}, not {Describe(instance)}");
+                    $"{name} must be {expected}, not {Describe(instance)}");
             case "enum":
                 var allowed = (schemaNode?["enum"] as JsonArray)?.Select(n => n!.ToJsonString().Trim('"')) ?? [];
                 return new ConfigProblem(document.At(pointer), ProblemCodes.InvalidValue,

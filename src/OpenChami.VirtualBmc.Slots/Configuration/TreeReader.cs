@@ -55,4 +55,7 @@ internal readonly struct TreeReader(YamlDocument document, JsonNode? node, strin
     public bool? Bool(string key) => (node as JsonObject)?[key] is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? v.GetValue<bool>() : null;
 
     public string? RawJson(string key) => (node as JsonObject)?[key]?.ToJsonString();
+
+    /// <summary>The subtree under <paramref name="key"/> (a copy), for values kept as data rather than read field by field.</summary>
+    public JsonNode? Node(string key) => (node as JsonObject)?[key]?.DeepClone();
 }

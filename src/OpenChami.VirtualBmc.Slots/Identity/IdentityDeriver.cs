@@ -25,7 +25,8 @@ public static class IdentityDeriver
             uuid,
             entry.SerialNumber ?? $"{hostId}-{template.Name}",
             macs,
-            entry.InstanceId ?? uuid.ToString());
+            entry.InstanceId ?? uuid.ToString(),
+            entry.Hostname ?? template.Name);
     }
 
     /// <summary>RFC 9562 version 5 UUID (SHA-1 of namespace and name).</summary>

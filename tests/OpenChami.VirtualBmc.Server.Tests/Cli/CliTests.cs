@@ -139,6 +139,32 @@ public sealed class CliTests
         Assert.Contains(message, errors, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Render_Seed_PrintsTheSeedFiles_AndWritesTheImage_EvenForASlotFailingHostValidation()
+    {
+        using var dir = new TempDirectory();
+        var host = ServerTestSupport.WriteDemoCopy(dir, 8443);
+        var iso = Path.Combine(dir.Path, "seed", "slot2.iso");
+
+        var (code, output, _) = Run("", "render", "--config", host, "--slot", "slot0", "--seed");
+        var (slot2Code, slot2Output, _) = Run("", "render", "--config", host, "--slot", "slot2", "--seed");
+        var (isoCode, isoOutput, _) = Run("", "render", "--config", host, "--slot", "slot2", "--seed-iso", iso);
+        var (bothCode, _, bothErrors) = Run("", "render", "--config", host, "--slot", "slot0", "--seed", "--seed-iso", iso);
+
+        Assert.Equal(ExitCodes.Ok, code);
+        var slot0 = OpenChami.VirtualBmc.Slots.Configuration.ConfigurationLoader.Load(host).GetOrThrow().FindSlot("slot0")!;
+        var seed = OpenChami.VirtualBmc.Slots.Images.NoCloudSeedComposer.Compose(slot0);
+        Assert.Equal($"==> meta-data <==\n{seed.MetaData}\n==> user-data <==\n\n==> network-config <==\n{seed.NetworkConfig}", output);
+        Assert.Contains(slot0.Identity.InstanceId, seed.MetaData, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Ok, slot2Code); // fails host validation, but its seed needs no devices
+        Assert.DoesNotContain("network-config", slot2Output, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Ok, isoCode);
+        Assert.Contains("label cidata", isoOutput, StringComparison.Ordinal);
+        Assert.Equal("CD001", System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(iso), 0x8001, 5));
+        Assert.Equal(ExitCodes.Usage, bothCode);
+        Assert.Contains("not both", bothErrors, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("serve")]
     [InlineData("validate")]

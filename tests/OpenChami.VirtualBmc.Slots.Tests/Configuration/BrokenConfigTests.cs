@@ -65,6 +65,13 @@ public sealed class BrokenConfigTests
           networks:
           - name: mgmt0
             network: default
+          cloudInit:
+            localSeed: true
+            userData: |
+              #cloud-config
+              packages: [htop]
+            metaData:
+              cluster: demo
         """;
 
     internal const string ValidHost = """
@@ -128,6 +135,15 @@ public sealed class BrokenConfigTests
         { "host", "    port: 8443\n  identity:", $"    port: {Marker}84430\n  identity:", ProblemCodes.InvalidValue, "'port' is 84430 (a number); it must be between 1 and 65535", "port out of range" },
         { "host", "  identity:\n", $"  identity:\n    uuid: {Marker}not-a-uuid\n", ProblemCodes.InvalidValue, "'uuid' is 'not-a-uuid' (text)", "malformed UUID" },
         { "host", "hostId: x1000c0s0b0n0", $"hostId: x1000c0s0b0n0\n{Marker}sysfsroot: /", ProblemCodes.UnknownKey, "unknown key 'sysfsroot' (did you mean 'sysfsRoot'?)", "case typo at top level" },
+        { "node", "    metaData:\n      cluster: demo", $"    metaData:\n      {Marker}instance-id: i-1\n      cluster: demo", ProblemCodes.InvalidValue, "metaData of slot 'slot1' sets 'instance-id', which the seed takes from the slot's identity", "template meta-data overriding the instance ID" },
+        { "node", "    metaData:\n      cluster: demo", $"    metaData:\n      {Marker}local-hostname: node\n      cluster: demo", ProblemCodes.InvalidValue, "sets 'local-hostname'", "template meta-data overriding the hostname" },
+        { "node", "    userData: |\n      #cloud-config\n", $"    userData: {Marker}|\n      cloud-config\n", ProblemCodes.InvalidValue, "userData of slot 'slot1' does not start with a cloud-init header", "user-data without a header" },
+        { "node", "packages: [htop]", $"packages: [htop", ProblemCodes.InvalidValue, "userData of slot 'slot1' is #cloud-config but is not YAML at its line", "cloud-config that is not YAML" },
+        { "node", "      #cloud-config\n      packages: [htop]", $"      #cloud-config\n      - htop", ProblemCodes.InvalidValue, "is #cloud-config but its body is not a mapping", "cloud-config that is a list" },
+        { "node", "    userData: |\n      #cloud-config\n      packages: [htop]\n", $"    userData: {Marker}12\n", ProblemCodes.WrongType, "'userData' must be text or a mapping of keys to values, not 12 (a number)", "user-data that is a number" },
+        { "host", "    address: 10.100.0.11/16", $"    address: 10.100.0.11/16\n  cloudInit:\n    hostname: {Marker}bad_name", ProblemCodes.InvalidValue, "'hostname' is 'bad_name' (text), which is not of the expected form", "hostname that is not a DNS name" },
+        { "host", "- name: slot1\n", $"- {Marker}name: slot1\n  cloudInit:\n    hostname: slot0\n", ProblemCodes.IdentityConflict, "slot 'slot1' has hostname slot0, the same as slot 'slot0'", "hostname of another slot" },
+        { "host", "    address: 10.100.0.11/16", $"    address: 10.100.0.11/16\n    gateway: 10.100.0.1\n  - {Marker}interface: mgmt0\n    address: 10.100.1.11/24\n    gateway: 10.100.1.1", ProblemCodes.InvalidValue, "has a local seed and plans a second gateway 10.100.1.1 (first 10.100.0.1)", "two gateways in a seeded slot" },
     };
 
     [Theory]

@@ -1,0 +1,81 @@
+# Shared by the script-driven tiers (tests/clients/run-clients.sh, tests/guide/run-guide.sh): Debian packages,
+# the Release build of the server, the demo sysfs fixture, and one server process in the background.
+# Source it after setting REPO (the repository root) and VBMC_LOG_NAME (the prefix of log lines, e.g. run-clients).
+# Functions return non-zero on failure and print why on stderr; the caller decides how to report it.
+
+vbmc_log() { echo "${VBMC_LOG_NAME:-vbmc}: $*" >&2; }
+
+# vbmc_install_packages PKG...: apt-get install the Debian packages that are not installed yet.
+vbmc_install_packages() {
+  local missing=() p sudo
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  vbmc_log "installing ${missing[*]}"
+  sudo=$([ "$(id -u)" = 0 ] || echo sudo)
+  $sudo apt-get update -qq >/dev/null \
+    && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || { vbmc_log "apt-get install ${missing[*]} failed"; return 1; }
+}
+
+# vbmc_build_server: dotnet build of the server (Release); sets VBMC_DLL. VBMC_NO_BUILD=1 uses the existing build.
+vbmc_build_server() {
+  local log=/tmp/vbmc-${VBMC_LOG_NAME:-vbmc}-build.log
+  if [ "${VBMC_NO_BUILD:-0}" = 1 ] && [ -f "$REPO/src/OpenChami.VirtualBmc.Server/bin/Release/net10.0/openchami-vbmc.dll" ]; then
+    VBMC_DLL=$REPO/src/OpenChami.VirtualBmc.Server/bin/Release/net10.0/openchami-vbmc.dll
+    return 0
+  fi
+  vbmc_log "building the server"
+  (cd "$REPO" && dotnet build src/OpenChami.VirtualBmc.Server -c Release -nologo --verbosity quiet) >"$log" 2>&1 \
+    || { cat "$log" >&2; vbmc_log "build failed"; return 1; }
+  VBMC_DLL=$REPO/src/OpenChami.VirtualBmc.Server/bin/Release/net10.0/openchami-vbmc.dll
+}
+
+# vbmc_demo_fixture: the demo's fake sysfs tree at $REPO/.demo/sysfs (written by the fixture tool when missing);
+# sets VBMC_SYSFS. Treat it as read-only: copy it (cp -a; its links are relative) before writing to it.
+vbmc_demo_fixture() {
+  VBMC_SYSFS=$REPO/.demo/sysfs
+  [ -d "$VBMC_SYSFS" ] && return 0
+  vbmc_log "generating the demo sysfs tree in $VBMC_SYSFS"
+  (cd "$REPO" && dotnet run --project tools/OpenChami.VirtualBmc.DemoFixture -c Release -- "$VBMC_SYSFS") >/dev/null \
+    || { vbmc_log "demo fixture failed"; return 1; }
+}
+
+VBMC_SERVER_PID=
+
+# vbmc_start_server HOST_FILE LOG: openchami-vbmc serve in the background (VBMC_DLL must be set); sets VBMC_SERVER_PID.
+vbmc_start_server() {
+  dotnet "$VBMC_DLL" serve --config "$1" >"$2" 2>&1 &
+  VBMC_SERVER_PID=$!
+}
+
+# vbmc_wait_for_server CACERT URL...: waits up to 60 s until every URL's /redfish/v1 answers over TLS verified with
+# CACERT (which the server may still be generating). Non-zero if the server exits or the time runs out.
+vbmc_wait_for_server() {
+  local cacert=$1 url pending; shift
+  for _ in $(seq 120); do
+    kill -0 "$VBMC_SERVER_PID" 2>/dev/null || return 1
+    pending=0
+    if [ -f "$cacert" ]; then
+      for url in "$@"; do
+        curl -sf --max-time 2 --cacert "$cacert" "$url/redfish/v1" >/dev/null || { pending=1; break; }
+      done
+    else
+      pending=1
+    fi
+    [ "$pending" = 0 ] && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
+# vbmc_stop_server: SIGTERM, 5 s to stop, then SIGKILL. Safe to call when nothing runs.
+vbmc_stop_server() {
+  if [ -n "$VBMC_SERVER_PID" ] && kill -0 "$VBMC_SERVER_PID" 2>/dev/null; then
+    kill "$VBMC_SERVER_PID" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$VBMC_SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$VBMC_SERVER_PID" 2>/dev/null
+  fi
+  VBMC_SERVER_PID=
+}
