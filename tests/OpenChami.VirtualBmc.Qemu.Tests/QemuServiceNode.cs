@@ -45,14 +45,32 @@ internal sealed class QemuServiceNode : IAsyncDisposable
 
     public RunningNode Node => _node;
 
-    /// <summary>Requires the tier, writes node type, accounts and host file, starts the node and its Redfish endpoint.</summary>
-    public static async Task<QemuServiceNode> StartAsync(string name, string address)
+    /// <summary>The host's state directory (root overlays, base-image cache).</summary>
+    public string StateDirectory => Site.Host.StateDirectory;
+
+    /// <summary>
+    /// Requires the tier, writes node type, accounts and host file, starts the node and its Redfish endpoint.
+    /// The slot boots the guest's disk.img: read-only as it is, or — with <paramref name="rootDiskFromCatalog"/> — through
+    /// the product's path: a local image catalog lists disk.img (raw, its SHA-256 computed here) and the slot's root disk
+    /// is a writable qcow2 overlay on the service's verified copy of it.
+    /// </summary>
+    public static async Task<QemuServiceNode> StartAsync(string name, string address, bool rootDiskFromCatalog = false)
     {
         QemuTier.Require();
         var dir = new TempDirectory($"vbmc-qemu-{name}");
         var prefix = $"{name[..2]}{Guid.NewGuid():N}"[..10] + "-";
         var port = FreePort(address);
-        QemuTier.WriteNodeType(dir.Path);
+        QemuTier.WriteNodeType(dir.Path, rootDiskFromCatalog ? "tier-disk" : null);
+        if (rootDiskFromCatalog)
+        {
+            File.WriteAllText(Path.Combine(dir.Path, "images.yaml"), $"""
+                images:
+                - name: tier-disk
+                  path: {QemuTier.DiskImage}
+                  format: raw
+                  sha256: "{DiskImages.Sha256(QemuTier.DiskImage)}"
+                """);
+        }
         File.WriteAllText(Path.Combine(dir.Path, "accounts.yaml"), $"""
             accounts:
             - userName: admin
@@ -67,6 +85,8 @@ internal sealed class QemuServiceNode : IAsyncDisposable
               domainType: qemu
               domainPrefix: {prefix}
             accountsFile: accounts.yaml
+            stateDirectory: state
+            {(rootDiskFromCatalog ? "images:\n  catalog: images.yaml" : "")}
             insecurePlainHttp: true
             virtualMedia:
               insecureAllowLoopback: true
@@ -81,7 +101,7 @@ internal sealed class QemuServiceNode : IAsyncDisposable
         var node = await NodeComposer.StartAsync(site, Serilog.Core.Logger.None, adjustRendering: o => o with
         {
             SerialLogDirectory = serialDir,
-            BootDiskImage = QemuTier.DiskImage,
+            BootDiskImage = rootDiskFromCatalog ? null : QemuTier.DiskImage,
         });
         var app = RedfishServer.Build(node.State, Serilog.Core.Logger.None);
         await app.StartAsync();

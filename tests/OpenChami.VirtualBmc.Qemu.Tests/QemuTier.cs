@@ -73,13 +73,17 @@ internal static class QemuTier
         }
     }
 
-    /// <summary>The tier's node type (node.yaml in <paramref name="directory"/>): one tiny BIOS slot, no devices.</summary>
-    public static void WriteNodeType(string directory) =>
-        File.WriteAllText(Path.Combine(directory, "node.yaml"), """
+    /// <summary>
+    /// The tier's node type (node.yaml in <paramref name="directory"/>): one tiny BIOS slot, no devices; with
+    /// <paramref name="image"/>, the slot names that catalog image (its root disk is an overlay on it).
+    /// </summary>
+    public static void WriteNodeType(string directory, string? image = null) =>
+        File.WriteAllText(Path.Combine(directory, "node.yaml"), $"""
             nodeType: qemu-tier-node
             description: One tiny TCG slot for the QEMU test tier
             vmSlots:
             - name: slot0
+              image: "{image}"
               firmware: bios
               cpu:
                 cores: 1

@@ -1,3 +1,4 @@
+using OpenChami.VirtualBmc.Media;
 using OpenChami.VirtualBmc.Media.Images;
 using OpenChami.VirtualBmc.Slots.Catalog;
 using OpenChami.VirtualBmc.Slots.Images;
@@ -26,9 +27,13 @@ public static class SlotDisks
 
     public static SlotSerializer Serializer(HostConfig host) => new(Path.Combine(host.StateDirectory, "locks"));
 
-    /// <param name="seeds">Writes local NoCloud seeds (templates with cloudInit.localSeed); null: none are written.</param>
+    /// <summary>The provisioner with the ISO 9660 seed writer and the seed composer (templates with cloudInit.localSeed).</summary>
+    public static SlotDiskProvisioner Create(HostConfig host, SlotSerializer serializer) =>
+        Create(host, serializer, new Iso9660SeedWriter(), NoCloudSeedComposer.Compose);
+
+    /// <param name="seeds">Writes local NoCloud seeds; null: none are written.</param>
     /// <param name="seedFor">What a slot's seed holds; needed with <paramref name="seeds"/>.</param>
-    public static SlotDiskProvisioner Create(HostConfig host, SlotSerializer serializer, ISeedImageWriter? seeds = null, Func<Slot, NoCloudSeed>? seedFor = null) =>
+    public static SlotDiskProvisioner Create(HostConfig host, SlotSerializer serializer, ISeedImageWriter? seeds, Func<Slot, NoCloudSeed>? seedFor) =>
         new(host.StateDirectory,
             ImageCatalogs.For(host.ImageCatalog, host.Media),
             host.ImageCatalog,

@@ -110,14 +110,16 @@ public sealed class SlotDiskProvisioner
     }
 
     /// <summary>
-    /// Makes the slot's root overlay (and local seed) when missing; an existing overlay is left as it is (when its base
-    /// image was lost from the cache it is fetched again by its checksum). Throws <see cref="DiskProvisioningException"/>.
+    /// Makes the slot's root overlay when missing; an existing overlay is left as it is (when its base image was lost
+    /// from the cache it is fetched again by its checksum). The local seed, when the slot has one, is written every
+    /// time: it is a pure function of the configuration (same bytes when nothing changed), so it follows the host file.
+    /// Throws <see cref="DiskProvisioningException"/>.
     /// </summary>
     public Task<EnsureResult> EnsureAsync(Slot slot, CatalogLookup? lookup = null, CancellationToken cancellationToken = default) =>
         _serializer.RunAsync(slot.Name, BusyTimeout, async ct =>
         {
             var storage = PrepareDirectories(slot);
-            var seedWritten = EnsureSeed(slot, storage, overwrite: false);
+            var seedWritten = EnsureSeed(slot, storage, overwrite: true);
             if (slot.Image is null)
             {
                 return new EnsureResult(slot.Name, EnsureOutcome.Diskless, null, null, seedWritten);
