@@ -39,7 +39,7 @@ build: deps
 .demo/sysfs:
 	dotnet run --project tools/OpenChami.VirtualBmc.DemoFixture -c Release --no-restore -- .demo/sysfs
 
-# The demo catalog's base image (examples/demo/images.yaml pins its checksum); slots 0-2 get overlays on it.
+# The demo catalog's base image (examples/demo/images.yaml pins its checksum); usable slots get overlays on it.
 .demo/images/ubuntu-hpc-base.img:
 	dotnet run --project tools/OpenChami.VirtualBmc.DemoFixture -c Release --no-restore -- --base-image $@
 

@@ -171,6 +171,7 @@ public sealed class CliTests
     [InlineData("inventory")]
     [InlineData("render")]
     [InlineData("hash-password")]
+    [InlineData("slot")]
     public void EveryCommand_ExplainsItself(string verb)
     {
         var (code, output, _) = Run("", verb, "--help");
@@ -184,7 +185,7 @@ public sealed class CliTests
         var (code, output, _) = Run("", "--help");
         Assert.Equal(ExitCodes.Ok, code);
         Assert.Contains("Exit codes:", output, StringComparison.Ordinal);
-        foreach (var verb in new[] { "serve", "validate", "inventory", "render", "hash-password", "version" })
+        foreach (var verb in new[] { "serve", "validate", "inventory", "render", "slot", "hash-password", "version" })
         {
             Assert.Contains($"  {verb} ", output, StringComparison.Ordinal);
         }
