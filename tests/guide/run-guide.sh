@@ -13,7 +13,8 @@
 #   ```yaml file=P  written to P.
 #   ```sh           not run; its first line says why and what exercises it instead. With sandbox=ACTION the harness
 #                   does ACTION in its place: serve (start the service on the guide's configuration, as systemctl
-#                   would) or crawl-replay (tests/clients/crawl_replay.py: Magellan's and PCS's requests).
+#                   would), crawl-replay (tests/clients/crawl_replay.py: Magellan's and PCS's requests) or
+#                   fetch-image (the demo's generated base image in S/srv/images, for the site's image download).
 #
 # The sandbox: a temporary root S holding what the .deb installs (packaging/config/*.yaml in S/etc/openchami-vbmc, the
 # demo node type in S/usr/share/doc/openchami-vbmc/examples), a writable copy of the demo sysfs fixture in S/sysfs, and
@@ -81,7 +82,7 @@ vbmc_demo_fixture || give_up
 # --- the sandbox ----------------------------------------------------------------------------------------------
 S=$WORK/root
 mkdir -p "$S/etc/openchami-vbmc" "$S/usr/share/doc/openchami-vbmc/examples" "$S/usr/share/doc/openchami-vbmc/schemas" \
-         "$S/var/lib/openchami-vbmc" "$S/var/cache/openchami-vbmc" "$S/var/log/openchami-vbmc" "$S/bin" "$S/home" "$WORK/out"
+         "$S/var/lib/openchami-vbmc" "$S/var/cache/openchami-vbmc" "$S/var/log/openchami-vbmc" "$S/srv/images" "$S/bin" "$S/home" "$WORK/out"
 cp "$REPO"/packaging/config/*.yaml "$S/etc/openchami-vbmc/"
 cp "$REPO/examples/demo/dense-gpu-hsn-node.yaml" "$S/usr/share/doc/openchami-vbmc/examples/"
 cp "$REPO"/schemas/*.json "$S/usr/share/doc/openchami-vbmc/schemas/"
@@ -131,7 +132,7 @@ export CURL_HOME=$S/curl
 esc() { printf '%s' "$1" | sed -e 's/[].[*^$+?(){}|#&\\]/\\&/g'; }
 {
   echo "s#(^|[[:space:]\"'=(])/sys/#\1$SYSFS/sys/#g"
-  for d in /etc/openchami-vbmc /var/lib/openchami-vbmc /var/cache/openchami-vbmc /var/log/openchami-vbmc /usr/share/doc/openchami-vbmc; do
+  for d in /etc/openchami-vbmc /var/lib/openchami-vbmc /var/cache/openchami-vbmc /var/log/openchami-vbmc /usr/share/doc/openchami-vbmc /srv/images; do
     echo "s#$(esc "$d")#$S$d#g"
   done
   for i in 0 1 2 3; do
@@ -146,7 +147,7 @@ esc() { printf '%s' "$1" | sed -e 's/[].[*^$+?(){}|#&\\]/\\&/g'; }
 {
   echo "s#$(esc "$SYSFS")/#/#g"
   echo "s#$(esc "$SYSFS")#/#g"
-  for d in /etc/openchami-vbmc /var/lib/openchami-vbmc /var/cache/openchami-vbmc /var/log/openchami-vbmc /usr/share/doc/openchami-vbmc; do
+  for d in /etc/openchami-vbmc /var/lib/openchami-vbmc /var/cache/openchami-vbmc /var/log/openchami-vbmc /usr/share/doc/openchami-vbmc /srv/images; do
     echo "s#$(esc "$S$d")#$d#g"
   done
   for i in 0 1 2 3; do
@@ -214,6 +215,11 @@ sandbox_serve() {
   fi
   echo "the service did not answer on every slot within 60 s; its log:"; tail -30 "$WORK/server.log"
   return 1
+}
+
+# The site's image server is not here: the demo's generated 1 MiB base image stands in for the download.
+sandbox_fetch_image() {
+  dotnet run --project "$REPO/tools/OpenChami.VirtualBmc.DemoFixture" -c Release -- --base-image "$S/srv/images/ubuntu-hpc-base.img" | reverse
 }
 
 sandbox_crawl_replay() {
