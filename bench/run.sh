@@ -42,6 +42,7 @@ if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
   dotnet build bench/ceiling -c Release --verbosity quiet -nologo >/dev/null
 fi
 [ -d .demo/sysfs ] || dotnet run --project tools/OpenChami.VirtualBmc.DemoFixture -c Release -- .demo/sysfs >/dev/null
+[ -f .demo/images/ubuntu-hpc-base.img ] || dotnet run --project tools/OpenChami.VirtualBmc.DemoFixture -c Release -- --base-image .demo/images/ubuntu-hpc-base.img >/dev/null
 for a in $(seq 10 73) 200; do
   if (exec 3<>/dev/tcp/127.0.0.$a/$PORT) 2>/dev/null; then echo "error: 127.0.0.$a:$PORT is in use (set BENCH_PORT)" >&2; exit 1; fi
 done
@@ -70,8 +71,11 @@ host_file() {
 hostId: x1000c0s0b0n0
 nodeType: $node
 sysfsRoot: $ROOT/.demo/sysfs
+stateDirectory: $W/state-$name
 libvirt:
   uri: test:///default
+images:
+  catalog: $ROOT/examples/demo/images.yaml
 accountsFile: $ROOT/examples/demo/accounts.yaml
 tls:
   certificate: $W/tls/cert.pem

@@ -39,7 +39,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM   # exit runs the EXIT trap
 
 cp examples/demo/dense-gpu-hsn-node.yaml examples/demo/accounts.yaml "$WORK/"
+sed -e "s|path: .*ubuntu-hpc-base.img|path: $VBMC_BASE_IMAGE|" examples/demo/images.yaml >"$WORK/images.yaml"
 sed -e "s|port: 8443|port: $PORT|" \
+    -e "s|stateDirectory: .*|stateDirectory: $WORK/state|" \
     -e "s|address: 127.0.0.1\([0-3]\)|address: ${ADDRESS_BASE}\1|" \
     -e "s|sysfsRoot: .*|sysfsRoot: $SYSFS|" \
     -e "s|\.\./\.\./\.demo/tls/|$WORK/tls/|" \

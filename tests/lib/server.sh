@@ -32,10 +32,16 @@ vbmc_build_server() {
   VBMC_DLL=$REPO/src/OpenChami.VirtualBmc.Server/bin/Release/net10.0/openchami-vbmc.dll
 }
 
-# vbmc_demo_fixture: the demo's fake sysfs tree at $REPO/.demo/sysfs (written by the fixture tool when missing);
-# sets VBMC_SYSFS. Treat it as read-only: copy it (cp -a; its links are relative) before writing to it.
+# vbmc_demo_fixture: the demo's fake sysfs tree at $REPO/.demo/sysfs and the demo catalog's base image at
+# $REPO/.demo/images/ubuntu-hpc-base.img (written by the fixture tool when missing); sets VBMC_SYSFS and
+# VBMC_BASE_IMAGE. Treat them as read-only: copy the tree (cp -a; its links are relative) before writing to it.
 vbmc_demo_fixture() {
   VBMC_SYSFS=$REPO/.demo/sysfs
+  VBMC_BASE_IMAGE=$REPO/.demo/images/ubuntu-hpc-base.img
+  if [ ! -f "$VBMC_BASE_IMAGE" ]; then
+    (cd "$REPO" && dotnet run --project tools/OpenChami.VirtualBmc.DemoFixture -c Release -- --base-image "$VBMC_BASE_IMAGE") >/dev/null \
+      || { vbmc_log "demo base image failed"; return 1; }
+  fi
   [ -d "$VBMC_SYSFS" ] && return 0
   vbmc_log "generating the demo sysfs tree in $VBMC_SYSFS"
   (cd "$REPO" && dotnet run --project tools/OpenChami.VirtualBmc.DemoFixture -c Release -- "$VBMC_SYSFS") >/dev/null \
