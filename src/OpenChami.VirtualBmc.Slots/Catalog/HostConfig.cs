@@ -7,6 +7,7 @@ public sealed record HostConfig(
     string HostId,
     string NodeTypePath,
     string SysfsRoot,
+    string? InventoryExport,
     string LibvirtUri,
     string LibvirtDomainType,
     string DomainPrefix,

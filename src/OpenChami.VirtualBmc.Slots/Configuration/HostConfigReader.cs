@@ -13,6 +13,7 @@ internal static class HostConfigReader
             root.String("hostId")!,
             root.String("nodeType")!,
             root.String("sysfsRoot") ?? "/",
+            root.String("inventoryExport"),
             root["libvirt"].String("uri") ?? "qemu:///system",
             root["libvirt"].String("domainType") ?? "kvm",
             root["libvirt"].String("domainPrefix") ?? "vbmc-",
