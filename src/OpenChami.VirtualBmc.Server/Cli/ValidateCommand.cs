@@ -15,7 +15,9 @@ public static class ValidateCommand
         Loads the host file and the node type it names and reports every problem in both, each as
         file:line:column: error <code>: <message>. Then reads this host (sysfs: PCI devices, IOMMU groups,
         NUMA nodes, drivers, SR-IOV PF/VF links, netdev and RDMA names, CPUs, hugepages) and checks every
-        slot's device bindings, reporting every finding of every slot (codes: docs/validation.md).
+        slot's device bindings, reporting every finding of every slot (codes: docs/validation.md). When the host
+        file names an inventoryExport, labels also resolve through it and each card's PCI VPD serial is compared
+        with it (the kernel lets only root read VPD; docs/inventory-export.md).
           --config FILE      the host file (e.g. /etc/openchami-vbmc/host.yaml)
           --sysfs-root DIR   read sysfs under DIR instead of the host file's sysfsRoot (default /)
           --json             machine-readable output

@@ -28,4 +28,9 @@ public static class FindingCodes
     public const string DriverHostOwned = "DRIVER_HOST_OWNED";
     public const string DeviceAssignedTwice = "DEVICE_ASSIGNED_TWICE";
     public const string DeviceInUse = "DEVICE_IN_USE";
+    public const string InventoryHostMismatch = "INVENTORY_HOST_MISMATCH";
+    public const string InventoryLabelConflict = "INVENTORY_LABEL_CONFLICT";
+    public const string InventorySerialMismatch = "INVENTORY_SERIAL_MISMATCH";
+    public const string InventorySerialUnconfirmed = "INVENTORY_SERIAL_UNCONFIRMED";
+    public const string InventoryLocationMismatch = "INVENTORY_LOCATION_MISMATCH";
 }

@@ -70,6 +70,7 @@ public sealed class ExampleConfigTests
     [InlineData("node-type.schema.json")]
     [InlineData("host.schema.json")]
     [InlineData("accounts.schema.json")]
+    [InlineData("inventory-export.schema.json")]
     public void SchemaInRepo_IsTheOneTheServiceEmbeds(string name)
     {
         // Editors and tools read schemas/ directly; the service must check against the same text.
