@@ -72,11 +72,16 @@ public sealed class SysfsInventorySource : IHostInventorySource
         var driverOverride = ReadText(Path.Combine(dir, "driver_override"));
         PciAddress? parent = PciAddress.TryParse(Path.GetFileName(Path.GetDirectoryName(dir)), out var p) ? p : null;
         int? group = LinkName(Path.Combine(dir, "iommu_group")) is { } g && int.TryParse(g, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+        var classCode = ReadHex(Path.Combine(dir, "class")) ?? 0;
+        var physFn = ReadPhysFn(dir, address, devices);
+        // VPD is read through config space a few bytes at a time: skip bridges and VFs, which carry no serial of their own.
+        var (serial, vpdUnreadable) = (classCode >> 8) == 0x0604 || physFn is not null ? (null, false) : ReadVpdSerial(Path.Combine(dir, "vpd"));
+        var label = ReadText(Path.Combine(dir, "label"));
         return new PciFunction(
             address,
             ReadHex(Path.Combine(dir, "vendor")) ?? 0,
             ReadHex(Path.Combine(dir, "device")) ?? 0,
-            ReadHex(Path.Combine(dir, "class")) ?? 0,
+            classCode,
             ReadHex(Path.Combine(dir, "subsystem_vendor")),
             ReadHex(Path.Combine(dir, "subsystem_device")),
             numa is null or < 0 ? null : numa,
@@ -87,9 +92,36 @@ public sealed class SysfsInventorySource : IHostInventorySource
             parent,
             slots.FirstOrDefault(s => s.Holds(address))?.Label,
             ReadSriov(dir, address, devices),
-            ReadPhysFn(dir, address, devices),
+            physFn,
             netDevs,
-            rdma);
+            rdma,
+            serial,
+            vpdUnreadable,
+            string.IsNullOrEmpty(label) ? null : label);
+    }
+
+    /// <summary>The serial in the function's VPD; unreadable when the file exists but cannot be read (root-only, or the device does not answer).</summary>
+    private static (string? Serial, bool Unreadable) ReadVpdSerial(string path)
+    {
+        if (!Path.Exists(path))
+        {
+            return (null, false);
+        }
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+            var buffer = new byte[PciVpd.MaxSize];
+            var total = 0;
+            for (int read; total < buffer.Length && (read = stream.Read(buffer, total, buffer.Length - total)) > 0;)
+            {
+                total += read;
+            }
+            return (PciVpd.ReadSerialNumber(buffer.AsSpan(0, total)), false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, true);
+        }
     }
 
     private static SriovInfo? ReadSriov(string dir, PciAddress address, IReadOnlyDictionary<PciAddress, string> devices)

@@ -13,12 +13,15 @@ namespace OpenChami.VirtualBmc.Media;
 /// Deterministic: every timestamp is 1980-01-01T00:00:00Z (no clock), so one seed always gives the same bytes and a
 /// rewrite at each start is a no-op. Layout, one 2048-byte sector each: 0–15 system area, 16 primary volume
 /// descriptor, 17 Joliet supplementary descriptor, 18 terminator, 19–22 path tables (L and M, primary then Joliet),
-/// 23–24 root directories, then each file's data from a sector boundary; both trees share the file extents.
+/// 23–24 root directories, then each file's data from a sector boundary (both trees share the file extents), then 150 zero sectors.
 /// </para>
 /// </summary>
 public sealed class Iso9660SeedWriter : ISeedImageWriter
 {
     public const int SectorSize = 2048;
+
+    /// <summary>Zero sectors after the last file (mkisofs -pad: 150 sectors, 300 KiB).</summary>
+    private const int PaddingSectors = 150;
 
     /// <summary>
     /// The volume label. The primary descriptor holds d-characters only, so it says <c>CIDATA</c>; Joliet's says
@@ -84,6 +87,10 @@ public sealed class Iso9660SeedWriter : ISeedImageWriter
             extents[i] = files[i].Data.Length == 0 ? 0 : next;
             next += (files[i].Data.Length + SectorSize - 1) / SectorSize;
         }
+        // Padding, as mkisofs adds by default: tools that probe labels read a fixed 68 KiB window at the start (busybox
+        // findfs/blkid's volume_id gives up on a shorter device and never sees the cidata label), and the kernel's
+        // read-ahead on the last sectors of a small CD image is known to fail. The volume includes the padding.
+        next += PaddingSectors;
         var image = new byte[next * SectorSize];
 
         var primary = files.Select((f, i) => (Id: Encoding.ASCII.GetBytes(PrimaryName(f.Name) + ";1"), Extent: extents[i], f.Data.Length)).ToList();

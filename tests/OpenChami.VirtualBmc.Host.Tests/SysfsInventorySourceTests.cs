@@ -237,6 +237,29 @@ public sealed class SysfsInventorySourceTests : IDisposable
     }
 
     [Fact]
+    public void Vpd_serials_and_firmware_labels_are_read_where_present()
+    {
+        var inv = Read(DenseNodeFixture.Create()
+            .Function("0000:19:00.0", f => f.FirmwareLabel = "GPU SXM 2")
+            .Function("0000:3a:00.0", f => f.VpdUnreadable = true)
+            .Function("0000:3b:00.0", f => f.Vpd = [0xff, 0xff, 0xff, 0xff])
+            .Serial("0000:9a:00.0", null)
+            .Serial("0000:1a:00.1", "VF-SERIAL")
+            .Serial("0000:17:00.0", "BRIDGE-SERIAL"));
+
+        PciFunction f(string bdf) => Fn(inv, bdf);
+        Assert.Equal(("1654923000001", false, (string?)null), (f("0000:18:00.0").SerialNumber, f("0000:18:00.0").VpdUnreadable, f("0000:18:00.0").FirmwareLabel));
+        Assert.Equal(("1654923000002", "GPU SXM 2"), (f("0000:19:00.0").SerialNumber, f("0000:19:00.0").FirmwareLabel));
+        Assert.Equal(DenseNodeFixture.PfSerial(0), f("0000:1a:00.0").SerialNumber);
+        Assert.Equal(((string?)null, true), (f("0000:3a:00.0").SerialNumber, f("0000:3a:00.0").VpdUnreadable));
+        Assert.Equal(((string?)null, false), (f("0000:3b:00.0").SerialNumber, f("0000:3b:00.0").VpdUnreadable)); // garbage
+        Assert.Equal(((string?)null, false), (f("0000:9a:00.0").SerialNumber, f("0000:9a:00.0").VpdUnreadable)); // no vpd file
+        // VFs and bridges are not read: a VF's vpd is its PF's, a switch port has none worth the config-space reads.
+        Assert.Null(f("0000:1a:00.1").SerialNumber);
+        Assert.Null(f("0000:17:00.0").SerialNumber);
+    }
+
+    [Fact]
     public void Empty_root_reads_as_an_empty_host()
     {
         var inv = new SysfsInventorySource(temp.Path).Read();

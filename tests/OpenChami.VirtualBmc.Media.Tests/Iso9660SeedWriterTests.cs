@@ -69,10 +69,13 @@ public sealed class Iso9660SeedWriterTests
         Assert.Equal(["meta-data", "user-data"], files.Keys);
         Assert.Equal(big, Encoding.UTF8.GetString(iso.Content(files["user-data"])));
         Assert.Equal(files["meta-data"].Extent + 1, files["user-data"].Extent);
-        Assert.Equal(files["user-data"].Extent + ((Encoding.UTF8.GetByteCount(big) + 2047) / 2048), iso.Descriptors()[0].VolumeSectors);
+        // The volume ends 150 zero sectors (mkisofs's padding) after the last file.
+        var end = files["user-data"].Extent + ((Encoding.UTF8.GetByteCount(big) + 2047) / 2048);
+        Assert.Equal(end + 150, iso.Descriptors()[0].VolumeSectors);
         var emptyFile = Assert.Single(empty.Root(empty.Descriptors()[1]), f => f.Name == "user-data");
         Assert.Equal(0, emptyFile.Length);
-        Assert.Equal(26, emptyImage.Length / 2048); // 25 sectors of structure + meta-data's one
+        Assert.Equal(26 + 150, emptyImage.Length / 2048); // 25 sectors of structure + meta-data's one + padding
+        Assert.All(emptyImage[(26 * 2048)..], b => Assert.Equal(0, b));
     }
 
     [Fact]

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using OpenChami.VirtualBmc.Libvirt;
+using OpenChami.VirtualBmc.Media;
 using OpenChami.VirtualBmc.Slots;
 using OpenChami.VirtualBmc.Slots.Catalog;
+using OpenChami.VirtualBmc.Slots.Images;
 using OpenChami.VirtualBmc.Slots.Runtime;
 using OpenChami.VirtualBmc.TestSupport;
 using Xunit.Abstractions;
@@ -74,16 +76,21 @@ public sealed class RuntimeOnQemuTests : IAsyncLifetime
     private SerialConsole Console => new(_render.SerialLogPath(_slot.Name)!);
 
     /// <summary>Requires the tier, writes the config, starts the hypervisor (which defines the domain).</summary>
-    private async Task<ISlotRuntime> StartAsync()
+    private Task<ISlotRuntime> StartAsync()
     {
         QemuTier.Require();
-        _slot = QemuTier.NewSlot(_dir.Path);
+        return StartAsync(QemuTier.NewSlot(_dir.Path), o => o);
+    }
+
+    private async Task<ISlotRuntime> StartAsync(Slot slot, Func<DomainRenderOptions, DomainRenderOptions> adjust)
+    {
+        _slot = slot;
         var logs = Directory.CreateDirectory(Path.Combine(_dir.Path, "serial")).FullName;
-        _render = new DomainRenderOptions("qemu", "qemu-tier-host", NamePrefix: _prefix)
+        _render = adjust(new DomainRenderOptions("qemu", "qemu-tier-host", NamePrefix: _prefix)
         {
             SerialLogDirectory = logs,
             BootDiskImage = QemuTier.DiskImage,
-        };
+        });
         _hv = new LibvirtHypervisor(
             new LibvirtHypervisorOptions(QemuTier.Uri, _render)
             {
@@ -129,6 +136,32 @@ public sealed class RuntimeOnQemuTests : IAsyncLifetime
         _output.WriteLine($"On returned -> first console line {firstLine.TotalSeconds:F2} s, guest ready {ready.TotalSeconds:F2} s");
         QemuTier.Record("On returned -> first console line", firstLine);
         QemuTier.Record("On returned -> guest init ready", ready);
+    }
+
+    [SkippableFact]
+    public async Task A_local_seed_is_found_by_the_guest_as_cidata_and_carries_the_slots_instance_id()
+    {
+        QemuTier.Require();
+        var state = Directory.CreateDirectory(Path.Combine(_dir.Path, "state")).FullName;
+        var slot = QemuTier.NewSlot(_dir.Path);
+        slot = slot with
+        {
+            Template = slot.Template with
+            {
+                CloudInit = slot.Template.CloudInit with { LocalSeed = true, UserData = "#cloud-config\nhostname: seeded\n" },
+            },
+        };
+        // The service writes the seed where the renderer attaches it (vdb); the guest looks for the label as cloud-init does.
+        new Iso9660SeedWriter().Write(SlotStorage.For(state, slot.Name).Seed, NoCloudSeedComposer.Compose(slot));
+        var runtime = await StartAsync(slot, o => o with { StateDirectory = state });
+        await PowerOnAndWaitForGuestAsync(runtime);
+
+        var console = Console;
+        Assert.Equal("meta-data user-data", console.Value("VBMC-SEED-FILES")?.Trim());
+        var metaData = console.Value("VBMC-SEED-META-DATA");
+        Assert.Contains($"instance-id: {slot.Identity.InstanceId}", metaData, StringComparison.Ordinal);
+        Assert.Contains($"local-hostname: {slot.Identity.Hostname}", metaData, StringComparison.Ordinal);
+        await runtime.ResetAsync(ResetType.ForceOff);
     }
 
     [SkippableFact]

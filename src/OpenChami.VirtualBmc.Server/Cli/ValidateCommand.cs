@@ -18,6 +18,8 @@ public static class ValidateCommand
         devices, IOMMU groups, NUMA nodes, drivers, SR-IOV PF/VF links, netdev and RDMA names, CPUs, hugepages)
         and checks every slot's device bindings and root disk (its image is in the catalog, the base image can
         be had, an existing overlay is intact), reporting every finding of every slot (codes: docs/validation.md).
+        When the host file names an inventoryExport, labels also resolve through it and each card's PCI VPD
+        serial is compared with it (the kernel lets only root read VPD; docs/inventory-export.md).
           --config FILE      the host file (e.g. /etc/openchami-vbmc/host.yaml)
           --sysfs-root DIR   read sysfs under DIR instead of the host file's sysfsRoot (default /)
           --json             machine-readable output

@@ -8,6 +8,7 @@ public sealed record HostConfig(
     string NodeTypePath,
     string SysfsRoot,
     string StateDirectory,
+    string? InventoryExport,
     string LibvirtUri,
     string LibvirtDomainType,
     string DomainPrefix,

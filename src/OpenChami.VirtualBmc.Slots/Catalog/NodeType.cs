@@ -1,15 +1,23 @@
 namespace OpenChami.VirtualBmc.Slots.Catalog;
 
-/// <summary>One kind of node and the static VM slots it offers. Loaded from a node type YAML file.</summary>
+/// <summary>
+/// One kind of node and the static VM slots it offers. Loaded from a node type YAML file;
+/// <see cref="PhysicalLabelLocations"/> says where each label's address is written, for findings that quote it.
+/// </summary>
 public sealed record NodeType(
     string Name,
     string? Description,
     IReadOnlyDictionary<string, PciAddress> PhysicalLabels,
     NodeResources? Resources,
     IReadOnlyList<SlotTemplate> Slots,
-    SourceLocation Where)
+    SourceLocation Where,
+    IReadOnlyDictionary<string, SourceLocation>? PhysicalLabelLocations = null)
 {
     public SlotTemplate? FindSlot(string name) => Slots.FirstOrDefault(s => s.Name == name);
+
+    /// <summary>Where label's address is written, else the file.</summary>
+    public SourceLocation LabelWhere(string label) =>
+        PhysicalLabelLocations?.GetValueOrDefault(label) ?? SourceLocation.StartOf(Where.File);
 }
 
 /// <summary>What the node type offers slots per NUMA node, after the host's own reservation.</summary>

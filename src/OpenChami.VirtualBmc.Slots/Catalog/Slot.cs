@@ -22,8 +22,17 @@ public sealed record SlotIdentity(Guid Uuid, string SerialNumber, IReadOnlyDicti
 /// <summary>Where the guest's cloud-init finds its metadata: OpenCHAMI's service URL and the instance ID it knows the slot by.</summary>
 public sealed record CloudInitDatasource(Uri MetadataUrl, string InstanceId);
 
-/// <summary>The whole configuration of this host, loaded and checked.</summary>
-public sealed record SiteConfiguration(string HostFile, string NodeTypeFile, HostConfig Host, NodeType NodeType, IReadOnlyList<Slot> Slots)
+/// <summary>
+/// The whole configuration of this host, loaded and checked; <see cref="InventoryExport"/> is the device inventory
+/// the host file's <c>inventoryExport</c> names, when it names one.
+/// </summary>
+public sealed record SiteConfiguration(
+    string HostFile,
+    string NodeTypeFile,
+    HostConfig Host,
+    NodeType NodeType,
+    IReadOnlyList<Slot> Slots,
+    OpenChami.VirtualBmc.Slots.Inventory.DeviceInventoryExport? InventoryExport = null)
 {
     public Slot? FindSlot(string name) => Slots.FirstOrDefault(s => s.Name == name);
 }

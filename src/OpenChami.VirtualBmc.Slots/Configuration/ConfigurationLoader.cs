@@ -1,5 +1,6 @@
 using OpenChami.VirtualBmc.Slots.Catalog;
 using OpenChami.VirtualBmc.Slots.Identity;
+using OpenChami.VirtualBmc.Slots.Inventory;
 
 namespace OpenChami.VirtualBmc.Slots.Configuration;
 
@@ -43,6 +44,13 @@ public static class ConfigurationLoader
             nodeTypeFile = Path.Combine(Path.GetDirectoryName(hostFile) ?? ".", relative);
             nodeType = LoadNodeType(nodeTypeFile, problems, document.At("/nodeType"));
         }
+        // Likewise the inventory export: its problems belong in the same run.
+        DeviceInventoryExport? inventoryExport = null;
+        if (root.String("inventoryExport") is { Length: > 0 } exportRelative)
+        {
+            var exportFile = Path.Combine(Path.GetDirectoryName(hostFile) ?? ".", exportRelative);
+            inventoryExport = LoadInventoryExport(exportFile, problems, document.At("/inventoryExport"));
+        }
         if (!hostClean || nodeType is null || nodeTypeFile is null)
         {
             return new ConfigLoadResult<SiteConfiguration>(null, problems);
@@ -59,7 +67,7 @@ public static class ConfigurationLoader
         IdentityRules.Check(slots, problems);
         return problems.Count > 0
             ? new ConfigLoadResult<SiteConfiguration>(null, problems)
-            : new ConfigLoadResult<SiteConfiguration>(new SiteConfiguration(hostFile, nodeTypeFile, host, nodeType, slots), problems);
+            : new ConfigLoadResult<SiteConfiguration>(new SiteConfiguration(hostFile, nodeTypeFile, host, nodeType, slots, inventoryExport), problems);
     }
 
     /// <summary>Paths in the host file are relative to the file, so a config directory can be moved as a whole.</summary>
@@ -90,6 +98,7 @@ public static class ConfigurationLoader
     {
         SysfsRoot = Path.GetFullPath(Path.Combine(directory, host.SysfsRoot)),
         StateDirectory = Path.GetFullPath(Path.Combine(directory, host.StateDirectory)),
+        InventoryExport = host.InventoryExport is null ? null : Path.GetFullPath(Path.Combine(directory, host.InventoryExport)),
         AccountsFile = host.AccountsFile is null ? null : Path.GetFullPath(Path.Combine(directory, host.AccountsFile)),
         Tls = host.Tls is null ? null : host.Tls with
         {
@@ -128,6 +137,19 @@ public static class ConfigurationLoader
         var nodeType = NodeTypeReader.Read(new TreeReader(document, document.Root, ""));
         problems.AddRange(new NodeTypeRules().Validate(nodeType).ToProblems(nodeType.Where));
         return problems.Count > before ? null : nodeType;
+    }
+
+    /// <summary>The export is JSON, which YAML reads with marks; schema, then the reader's own checks.</summary>
+    private static DeviceInventoryExport? LoadInventoryExport(string path, List<ConfigProblem> problems, SourceLocation referencedFrom)
+    {
+        var before = problems.Count;
+        var document = ReadDocument(path, SchemaCheck.InventoryExport, problems, referencedFrom);
+        if (document is null || problems.Count > before)
+        {
+            return null;
+        }
+        var export = InventoryExportReader.Read(path, new TreeReader(document, document.Root, ""), problems);
+        return problems.Count > before ? null : export;
     }
 
     private static YamlDocument? ReadDocument(string path, SchemaCheck schema, List<ConfigProblem> problems, SourceLocation? referencedFrom = null)

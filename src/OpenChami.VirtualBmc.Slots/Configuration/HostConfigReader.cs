@@ -14,6 +14,7 @@ internal static class HostConfigReader
             root.String("nodeType")!,
             root.String("sysfsRoot") ?? "/",
             root.String("stateDirectory") ?? "state",
+            root.String("inventoryExport"),
             root["libvirt"].String("uri") ?? "qemu:///system",
             root["libvirt"].String("domainType") ?? "kvm",
             root["libvirt"].String("domainPrefix") ?? "vbmc-",

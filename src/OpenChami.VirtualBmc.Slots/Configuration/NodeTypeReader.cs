@@ -10,9 +10,11 @@ internal static class NodeTypeReader
     public static NodeType Read(TreeReader root)
     {
         var labels = new Dictionary<string, PciAddress>(StringComparer.Ordinal);
+        var labelLocations = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
         foreach (var (label, value) in root["physicalLabels"].Members())
         {
             labels[label] = PciAddress.Parse(value.AsString()!);
+            labelLocations[label] = value.Where;
         }
         NodeResources? resources = null;
         if (root.Has("resources"))
@@ -28,7 +30,8 @@ internal static class NodeTypeReader
             labels,
             resources,
             root["vmSlots"].Items().Select(ReadSlot).ToList(),
-            root.Where);
+            root.Where,
+            labelLocations);
     }
 
     private static SlotTemplate ReadSlot(TreeReader s)

@@ -15,6 +15,7 @@ internal sealed class SchemaCheck
     public static readonly SchemaCheck Host = new("host.schema.json");
     public static readonly SchemaCheck Accounts = new("accounts.schema.json");
     public static readonly SchemaCheck ImageCatalog = new("image-catalog.schema.json");
+    public static readonly SchemaCheck InventoryExport = new("inventory-export.schema.json");
 
     private readonly JsonSchema _schema;
     private readonly JsonNode _schemaJson;

@@ -66,11 +66,16 @@ internal sealed class YamlDocument
 
     /// <summary>
     /// Tabs in indentation: YAML forbids them and YamlDotNet reports them at the end of the line before, so find
-    /// them first and point at the tab itself.
+    /// them first and point at the tab itself. A document that is one flow collection (JSON, such as the inventory
+    /// export) has no indentation: tabs there are plain white space.
     /// </summary>
     private static List<ConfigProblem> TabIndentation(string file, string text)
     {
         var problems = new List<ConfigProblem>();
+        if (text.TrimStart().StartsWith('{') || text.TrimStart().StartsWith('['))
+        {
+            return problems;
+        }
         var lines = text.Split('\n');
         for (var i = 0; i < lines.Length; i++)
         {

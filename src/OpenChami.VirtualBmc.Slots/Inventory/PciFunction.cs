@@ -3,6 +3,9 @@ namespace OpenChami.VirtualBmc.Slots.Inventory;
 /// <summary>
 /// One PCI function as the host sees it. Anything sysfs may leave out is nullable: a missing <c>driver</c> link
 /// means unbound, a missing <c>iommu_group</c> link means no IOMMU (no group, no members), <c>numa_node</c> -1 means unknown (null, never 0).
+/// <see cref="SerialNumber"/> is the SN keyword of the function's PCI VPD; <see cref="VpdUnreadable"/> says the
+/// <c>vpd</c> file exists but could not be read (the kernel makes it root-only), so a missing serial proves nothing.
+/// <see cref="FirmwareLabel"/> is the kernel's <c>label</c> file (ACPI _DSM or SMBIOS type 41 slot designation).
 /// </summary>
 public sealed record PciFunction(
     PciAddress Address,
@@ -21,7 +24,10 @@ public sealed record PciFunction(
     SriovInfo? Sriov,
     VirtualFunctionInfo? VirtualFunction,
     IReadOnlyList<NetDevice> NetDevices,
-    IReadOnlyList<string> RdmaDevices)
+    IReadOnlyList<string> RdmaDevices,
+    string? SerialNumber = null,
+    bool VpdUnreadable = false,
+    string? FirmwareLabel = null)
 {
     /// <summary>PCI-to-PCI bridge (class 0x0604xx): root ports and switch ports.</summary>
     public bool IsBridge => (ClassCode >> 8) == 0x0604;

@@ -7,7 +7,8 @@ namespace OpenChami.VirtualBmc.Slots.Validation;
 /// <summary>
 /// Checks every slot of a configuration against what the host has: devices exist and are what the template says,
 /// SR-IOV VFs exist, NUMA placement and capacity, IOMMU group viability, vfio-pci binding, and no device given twice
-/// or in use by the host. Every failure is reported (not the first); a failing slot never stops the others.
+/// or in use by the host; with an inventory export, that it agrees with the node type and the devices' serials.
+/// Every failure is reported (not the first); a failing slot never stops the others.
 /// </summary>
 public static class BindingValidator
 {
@@ -19,13 +20,14 @@ public static class BindingValidator
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(inventory);
         var checks = extraChecks?.ToList() ?? [];
+        var export = InventoryExportChecks.ForThisHost(configuration);
 
         // Resolve everything first: group, sharing and capacity checks look across slots.
         var resolved = new List<(Slot Slot, List<ValidationFinding> Findings, List<ResolvedDevice> Devices)>();
         foreach (var slot in configuration.Slots)
         {
             var findings = new List<ValidationFinding>();
-            var devices = slot.Template.Devices.Select(d => new ResolvedDevice(d, Resolve(slot, d, configuration.NodeType, inventory, findings))).ToList();
+            var devices = slot.Template.Devices.Select(d => new ResolvedDevice(d, Resolve(slot, d, configuration, export, inventory, findings))).ToList();
             resolved.Add((slot, findings, devices));
         }
         var owners = new Dictionary<PciAddress, List<(string Slot, string Device)>>();
@@ -52,11 +54,19 @@ public static class BindingValidator
                     "IOMMU on (groups under /sys/kernel/iommu_groups)", "no IOMMU groups",
                     "the host's IOMMU is off, so no device can be passed through: enable VT-d/AMD-Vi in firmware and boot with intel_iommu=on or amd_iommu=on"));
             }
+            if (InventoryExportChecks.HostMismatch(context) is { } mismatch)
+            {
+                findings.Add(mismatch);
+            }
             foreach (var device in devices.Where(d => d.Function is not null))
             {
                 CheckDriver(context, device, configuration.Host.AllowManagedDetach, findings);
                 CheckInUse(context, device, findings);
                 CheckShared(context, device, owners, findings);
+                if (export is not null)
+                {
+                    InventoryExportChecks.CheckDevice(context, device, export, findings);
+                }
                 if (inventory.IommuEnabled)
                 {
                     CheckIommuGroup(context, device, owners, findings);
@@ -75,11 +85,11 @@ public static class BindingValidator
 
     // ---- 1 and 2: resolution ----------------------------------------------------------------------------------
 
-    private static PciFunction? Resolve(Slot slot, DeviceBinding device, NodeType nodeType, HostInventory inventory, List<ValidationFinding> findings)
+    private static PciFunction? Resolve(Slot slot, DeviceBinding device, SiteConfiguration configuration, DeviceInventoryExport? export, HostInventory inventory, List<ValidationFinding> findings)
     {
         var function = device.IsVirtualFunction
             ? ResolveVf(slot, device, inventory, findings)
-            : ResolveFunction(slot, device, nodeType, inventory, findings);
+            : ResolveFunction(slot, device, configuration.NodeType, export, inventory, findings);
         if (function is not null && !ClassFits(device.Kind, function, out var wanted))
         {
             findings.Add(Error(FindingCodes.DeviceClassMismatch, slot, device, wanted,
@@ -100,28 +110,39 @@ public static class BindingValidator
         return fits;
     }
 
-    private static PciFunction? ResolveFunction(Slot slot, DeviceBinding device, NodeType nodeType, HostInventory inventory, List<ValidationFinding> findings)
+    /// <summary>A label resolves through the node type's physicalLabels, else the inventory export, else a host PCI slot name.</summary>
+    private static PciFunction? ResolveFunction(Slot slot, DeviceBinding device, NodeType nodeType, DeviceInventoryExport? export, HostInventory inventory, List<ValidationFinding> findings)
     {
         var selector = device.Selector;
         PciFunction? byLabel = null, byAddress = null;
         var labelOk = true;
         if (selector.PhysicalLabel is { } label)
         {
-            if (nodeType.PhysicalLabels.TryGetValue(label, out var mapped))
+            if (export is not null && InventoryExportChecks.LabelConflict(slot, device, label, nodeType, export) is { } conflict)
             {
-                if (selector.PciAddress is { } same && same == mapped && inventory.FindByAddress(same) is null)
+                findings.Add(conflict);
+                return null;
+            }
+            var (mapped, origin, fix) = nodeType.PhysicalLabels.TryGetValue(label, out var fromNodeType)
+                ? (fromNodeType, "in the node type", "fix physicalLabels")
+                : export?.FindByLabel(label) is { PciAddress: { } fromExport } entry
+                    ? (fromExport, $"in {export.Describe()} at {entry.Where}", "regenerate the export")
+                    : ((PciAddress?)null, "", "");
+            if (mapped is { } at)
+            {
+                if (selector.PciAddress is { } same && same == at && inventory.FindByAddress(same) is null)
                 {
                     // Label and address name one missing function: one finding, not one per selector field.
-                    findings.Add(Error(FindingCodes.DeviceNotFound, slot, device, $"{mapped} (physicalLabel {label})", $"no PCI function {mapped} on this host",
-                        $"the host has no PCI function {mapped} (physical label {label}): fix the selector or check the hardware"));
+                    findings.Add(Error(FindingCodes.DeviceNotFound, slot, device, $"{at} (physicalLabel {label})", $"no PCI function {at} on this host",
+                        $"the host has no PCI function {at} (physical label {label}): fix the selector or check the hardware"));
                     return null;
                 }
-                byLabel = inventory.FindByAddress(mapped);
+                byLabel = inventory.FindByAddress(at);
                 if (byLabel is null)
                 {
                     labelOk = false;
-                    findings.Add(Error(FindingCodes.DeviceNotFound, slot, device, $"{mapped} (physicalLabel {label})", $"no PCI function {mapped} on this host",
-                        $"physical label {label} maps to {mapped} in the node type, but the host has no such function: fix physicalLabels or check the hardware"));
+                    findings.Add(Error(FindingCodes.DeviceNotFound, slot, device, $"{at} (physicalLabel {label})", $"no PCI function {at} on this host",
+                        $"physical label {label} maps to {at} {origin}, but the host has no such function: {fix} or check the hardware"));
                 }
             }
             else
@@ -131,9 +152,15 @@ public static class BindingValidator
                 {
                     labelOk = false;
                     var known = inventory.PciSlots.Count == 0 ? "none" : string.Join(", ", inventory.PciSlots.Select(s => s.Label));
-                    findings.Add(Error(FindingCodes.LabelUnknown, slot, device, $"physicalLabel {label} in the node type's physicalLabels or a host PCI slot",
-                        $"no such label (host PCI slots: {known})",
-                        $"physical label {label} is neither in the node type's physicalLabels nor a PCI slot of this host: add it to physicalLabels"));
+                    var (sources, message) = export is null
+                        ? ("the node type's physicalLabels",
+                            $"physical label {label} is neither in the node type's physicalLabels nor a PCI slot of this host: add it to physicalLabels")
+                        : ("the node type's physicalLabels, the inventory export",
+                            $"physical label {label} is not in the node type's physicalLabels, "
+                            + (export.FindByLabel(label) is { } listed ? $"in {export.Describe()} without a pciAddress ({listed.Where})" : $"not in {export.Describe()} ({export.File})")
+                            + " and not a PCI slot of this host: add it to physicalLabels or give it a pciAddress in the export");
+                    findings.Add(Error(FindingCodes.LabelUnknown, slot, device, $"physicalLabel {label} in {sources} or a host PCI slot",
+                        $"no such label (host PCI slots: {known})", message));
                 }
             }
         }

@@ -34,4 +34,9 @@ public static class FindingCodes
     public const string ImageSourceMissing = "IMAGE_SOURCE_MISSING";
     public const string DiskUnusable = "DISK_UNUSABLE";
     public const string DiskProvisionFailed = "DISK_PROVISION_FAILED";
+    public const string InventoryHostMismatch = "INVENTORY_HOST_MISMATCH";
+    public const string InventoryLabelConflict = "INVENTORY_LABEL_CONFLICT";
+    public const string InventorySerialMismatch = "INVENTORY_SERIAL_MISMATCH";
+    public const string InventorySerialUnconfirmed = "INVENTORY_SERIAL_UNCONFIRMED";
+    public const string InventoryLocationMismatch = "INVENTORY_LOCATION_MISMATCH";
 }

@@ -19,6 +19,23 @@ internal static class ValidationFixture
         return config with { Host = config.Host with { SysfsRoot = sysfsRoot, AllowManagedDetach = allowManagedDetach } };
     }
 
+    /// <summary>
+    /// The demo configuration with examples/demo/inventory-export.json wired in (after <paramref name="edit"/> of its
+    /// text), loaded by the real loader from <c>config/</c> under <paramref name="temp"/>, SysfsRoot moved to <paramref name="sysfsRoot"/>.
+    /// </summary>
+    public static SiteConfiguration DemoWithExport(TempDirectory temp, string sysfsRoot, Func<string, string>? edit = null)
+    {
+        var demo = Path.Combine(RepoPaths.Examples, "demo");
+        var export = File.ReadAllText(Path.Combine(demo, "inventory-export.json"));
+        temp.Write("config/inventory-export.json", edit is null ? export : edit(export));
+        var host = temp.Write("config/host.yaml", File.ReadAllText(Path.Combine(demo, "host.yaml")).Replace(
+            "nodeType: dense-gpu-hsn-node.yaml",
+            $"nodeType: {Path.Combine(demo, "dense-gpu-hsn-node.yaml")}\ninventoryExport: inventory-export.json",
+            StringComparison.Ordinal));
+        var config = ConfigurationLoader.Load(host).GetOrThrow();
+        return config with { Host = config.Host with { SysfsRoot = sysfsRoot } };
+    }
+
     public static ValidationReport Validate(SiteConfiguration config, params ISlotCheck[] extra) =>
         BindingValidator.Validate(config, new SysfsInventorySource(config.Host.SysfsRoot).Read(), extra);
 

@@ -30,6 +30,27 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void Validate_WithAnInventoryExport_ReportsTheCardWhoseSerialDisagrees()
+    {
+        using var dir = new TempDirectory();
+        var host = ServerTestSupport.WriteDemoCopy(dir, 8443);
+        var hostId = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(host), "^hostId: (\\S+)$", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value;
+        dir.Write("inventory-export.json", File.ReadAllText(Path.Combine(RepoPaths.Examples, "demo", "inventory-export.json"))
+            .Replace("\"hostId\": \"x1000c0s0b0n0\"", $"\"hostId\": \"{hostId}\"", StringComparison.Ordinal)
+            .Replace("1654923000002", "1654923000099", StringComparison.Ordinal));
+        File.AppendAllText(host, "inventoryExport: inventory-export.json\n");
+
+        var (code, output, _) = Run("", "validate", "--config", host);
+
+        Assert.Equal(ExitCodes.SlotsFailed, code);
+        var rows = output.Split('\n').Where(l => l.StartsWith("slot", StringComparison.Ordinal)).Select(l => l.Split("  ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        Assert.Equal(["slot0", "NOT USABLE", "gpu1", "INVENTORY_SERIAL_MISMATCH", "error"], rows[0][..5]);
+        Assert.Contains("lists as GPU1: the export says serial 1654923000099, the card's VPD says 1654923000002", rows[0][5], StringComparison.Ordinal);
+        Assert.Equal(["slot1", "usable", "-", "all checks", "ok"], rows[1]);
+        Assert.Contains("1 of 4 slots usable; 4 errors, 0 warnings", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_AllGood_Exits0()
     {
         using var dir = new TempDirectory();

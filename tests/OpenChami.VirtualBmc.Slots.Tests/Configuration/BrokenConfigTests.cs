@@ -9,7 +9,7 @@ namespace OpenChami.VirtualBmc.Slots.Tests.Configuration;
 /// </summary>
 public sealed class BrokenConfigTests
 {
-    private const string Marker = "⟦";
+    internal const string Marker = "⟦";
 
     internal const string ValidNodeType = """
         nodeType: test-node
@@ -212,7 +212,7 @@ public sealed class BrokenConfigTests
     }
 
     /// <summary>1-based line and column of the marker, or null when the case has none (a removed section).</summary>
-    private static (int, int)? Locate(string text)
+    internal static (int, int)? Locate(string text)
     {
         var index = text.IndexOf(Marker, StringComparison.Ordinal);
         if (index < 0)

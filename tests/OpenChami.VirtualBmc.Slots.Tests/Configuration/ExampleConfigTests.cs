@@ -91,6 +91,7 @@ public sealed class ExampleConfigTests
     [InlineData("host.schema.json")]
     [InlineData("accounts.schema.json")]
     [InlineData("image-catalog.schema.json")]
+    [InlineData("inventory-export.schema.json")]
     public void SchemaInRepo_IsTheOneTheServiceEmbeds(string name)
     {
         // Editors and tools read schemas/ directly; the service must check against the same text.

@@ -7,7 +7,8 @@ namespace OpenChami.VirtualBmc.TestSupport.Sysfs;
 /// The dense 2-socket node of the sysfs fixture design: four PCIe trees (A, B on NUMA 0; C, D on NUMA 1), each a root
 /// port → switch → three downstream ports → {GPU, GPU, ConnectX-7 PF}; 8 H100 and 4 PFs (mlx5_0..mlx5_3) with
 /// 4 / 2 / 0 / 8 VFs. Drivers give every case: GPU0–3 vfio-pci, GPU4–5 nvidia, GPU6 vfio-pci sharing group 42 with
-/// its downstream port, GPU7 unbound; VFs vfio-pci, mlx5_core or unbound as the design lists.
+/// its downstream port, GPU7 unbound; VFs vfio-pci, mlx5_core or unbound as the design lists. Every GPU and PF has a
+/// VPD serial (<see cref="GpuSerial"/>, <see cref="PfSerial"/>), as examples/demo/inventory-export.json lists them.
 /// </summary>
 public static class DenseNodeFixture
 {
@@ -27,6 +28,12 @@ public static class DenseNodeFixture
         ("GPU0", "0000:18:00.0"), ("GPU1", "0000:19:00.0"), ("GPU2", "0000:3a:00.0"), ("GPU3", "0000:3b:00.0"),
         ("GPU4", "0000:9a:00.0"), ("GPU5", "0000:9b:00.0"), ("GPU6", "0000:ba:00.0"), ("GPU7", "0000:bb:00.0"),
     ];
+
+    /// <summary>The VPD serial of GPU <paramref name="gpu"/> (0–7).</summary>
+    public static string GpuSerial(int gpu) => string.Create(CultureInfo.InvariantCulture, $"165492300{gpu + 1:D4}");
+
+    /// <summary>The VPD serial of the ConnectX PF of PCIe tree <paramref name="tree"/> (0–3: mlx5_0..mlx5_3).</summary>
+    public static string PfSerial(int tree) => string.Create(CultureInfo.InvariantCulture, $"MT2346X{tree + 1:D5}");
 
     /// <summary>Writes the dense node under <paramref name="root"/> and returns <paramref name="root"/>.</summary>
     public static string Build(string root) => Create().Write(root);
@@ -69,6 +76,7 @@ public static class DenseNodeFixture
                         Vendor = VendorNvidia, Device = 0x2330, Class = ClassGpu3D, SubsystemVendor = VendorNvidia, SubsystemDevice = 0x16c1,
                         Parent = PciAddress.Parse(down), Numa = numa, IommuGroup = gpuGroup,
                         Driver = gpuDrivers[gpu], DriverOverride = gpuDrivers[gpu] == "vfio-pci" ? "vfio-pci" : null,
+                        Vpd = VpdImage.WithSerial(GpuSerial(gpu), "FIXTURE-H100-SXM"),
                     });
                     b.Slot(string.Create(CultureInfo.InvariantCulture, $"SXM{gpu + 1}"), address);
                 }
@@ -79,6 +87,7 @@ public static class DenseNodeFixture
                     var ifName = string.Create(CultureInfo.InvariantCulture, $"ibp{pfBus}s0");
                     var spec = Nic(pf, down, numa, 0x1021, group++, "mlx5_core");
                     spec.SriovTotalVfs = 16;
+                    spec.Vpd = VpdImage.WithSerial(PfSerial(t), "FIXTURE-CX7");
                     spec.Net.Add(new NetSpec(ifName));
                     spec.Rdma.Add(string.Create(CultureInfo.InvariantCulture, $"mlx5_{rdma++}"));
                     b.Add(spec);

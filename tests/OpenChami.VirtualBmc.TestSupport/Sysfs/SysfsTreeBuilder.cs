@@ -31,6 +31,12 @@ public sealed class FunctionSpec(PciAddress address)
     public string? PhysFnTargetOverride { get; set; }
     public List<NetSpec> Net { get; } = [];
     public List<string> Rdma { get; } = [];
+    /// <summary>Written to vpd as is (see <see cref="VpdImage"/>); null writes no vpd file.</summary>
+    public byte[]? Vpd { get; set; }
+    /// <summary>A vpd this process cannot open (a directory in its place: root can read any file).</summary>
+    public bool VpdUnreadable { get; set; }
+    /// <summary>Written to label (the firmware's slot designation); null writes none.</summary>
+    public string? FirmwareLabel { get; set; }
 }
 
 public sealed class NetSpec(string name, string operState = "up", int type = 32)
@@ -102,6 +108,9 @@ public sealed class SysfsTreeBuilder
     });
 
     public SysfsTreeBuilder Unbind(string bdf) => Bind(bdf, null);
+
+    /// <summary>Gives the function a VPD carrying <paramref name="serial"/>; null removes its VPD.</summary>
+    public SysfsTreeBuilder Serial(string bdf, string? serial) => Function(bdf, f => f.Vpd = serial is null ? null : VpdImage.WithSerial(serial));
 
     public SysfsTreeBuilder Numa(string bdf, int node) => Function(bdf, f => f.Numa = node);
 
@@ -217,6 +226,18 @@ public sealed class SysfsTreeBuilder
             WriteFile(Path.Combine(d, "uevent"), uevent);
             Link(Path.Combine(d, "subsystem"), Path.Combine(sys, "bus", "pci"));
             Link(Path.Combine(sys, "bus", "pci", "devices", bdf), d);
+            if (f.VpdUnreadable)
+            {
+                EnsureDirectory(Path.Combine(d, "vpd"));
+            }
+            else if (f.Vpd is { } vpd)
+            {
+                File.WriteAllBytes(Path.Combine(d, "vpd"), vpd);
+            }
+            if (f.FirmwareLabel is { } label)
+            {
+                WriteFile(Path.Combine(d, "label"), label);
+            }
 
             if (f.Driver is { } driver)
             {
