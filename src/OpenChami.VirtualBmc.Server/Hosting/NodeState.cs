@@ -24,6 +24,7 @@ public sealed record BoundDevice(DeviceBinding Binding, PciAddress? HostAddress,
 public sealed class SlotContext(Slot slot, ISlotRuntime? machine, SlotHealth health, IReadOnlyList<BoundDevice> devices)
 {
     private SlotHealth _health = health;
+    private readonly Lock _healthGate = new();
 
     public Slot Slot { get; } = slot;
 
@@ -43,7 +44,7 @@ public sealed class SlotContext(Slot slot, ISlotRuntime? machine, SlotHealth hea
     /// <summary>Replaces the findings of the given codes (after a disk operation fixed or changed them).</summary>
     public void UpdateFindings(IReadOnlySet<string> codes, IReadOnlyList<SlotFindingView> add)
     {
-        lock (this)
+        lock (_healthGate)
         {
             var kept = _health.Findings.Where(f => !codes.Contains(f.Code)).Concat(add).ToList();
             Volatile.Write(ref _health, new SlotHealth(kept.All(f => f.Severity != "Error"), kept));

@@ -333,6 +333,8 @@ public static class SystemsResource
                 return;
             }
             var detail = await run(disks, slot, machine, context.RequestAborted);
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("OpenChami.VirtualBmc.Server.SlotDisks")
+                .LogInformation("slot {Slot}: {Action}: {Detail}", slot.Name, action, detail);
             if (audit is not null)
             {
                 audit.Detail = detail;
@@ -341,7 +343,8 @@ public static class SystemsResource
         }
         catch (DiskProvisioningException e)
         {
-            context.RequestServices.GetRequiredService<ILogger<ComputerSystem>>().LogError("slot {Slot}: {Action} failed: {Message}", slot.Name, action, e.Message);
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("OpenChami.VirtualBmc.Server.SlotDisks")
+                .LogError("slot {Slot}: {Action} failed: {Message}", slot.Name, action, e.Message);
             if (audit is not null)
             {
                 audit.Detail = e.Message;
