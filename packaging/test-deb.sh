@@ -56,6 +56,9 @@ check "user $NAME exists with nologin shell" sh -c "getent passwd $NAME | grep -
 check "user $NAME is in group libvirt" sh -c "id -nG $NAME | tr ' ' '\n' | grep -qx libvirt"
 check "/var/lib/$NAME is $NAME's, 0750" test "$(stat -c '%U %a' /var/lib/$NAME)" = "$NAME 750"
 check "/var/cache/$NAME is $NAME's, 0750" test "$(stat -c '%U %a' /var/cache/$NAME)" = "$NAME 750"
+if getent passwd libvirt-qemu >/dev/null; then
+  check "QEMU's user libvirt-qemu is in group $NAME (reaches the slots' disks)" sh -c "id -nG libvirt-qemu | tr ' ' '\n' | grep -qx $NAME"
+fi
 check "services not enabled" test -z "$(find /etc/systemd/system -name "$NAME*.service" 2>/dev/null)"
 
 echo "== run"
