@@ -59,7 +59,7 @@ stage_tree() {
   { cat "$PKG_DIR/debian/copyright"; echo; echo "License: BSD-3-Clause"; sed -e 's/^$/./' -e 's/^/ /' "$DMTF_LICENSE"; } > "$doc/copyright"
   chmod 0644 "$doc/copyright"
   install -m 0644 "$REPO"/schemas/*.json "$doc/schemas/"
-  install -m 0644 "$REPO/examples/demo/dense-gpu-hsn-node.yaml" "$doc/examples/"
+  install -m 0644 "$REPO/examples/demo/dense-gpu-hsn-node.yaml" "$REPO/examples/demo/inventory-export.json" "$doc/examples/"
   install -m 0644 "$REPO"/docs/*.md "$doc/"   # the operator's guide and the reference pages
   sed "s/@VERSION@/$VERSION/" "$PKG_DIR/man/$NAME.1" | gzip -9n > "$dest/usr/share/man/man1/$NAME.1.gz"
   chmod 0644 "$dest/usr/share/man/man1/$NAME.1.gz"

@@ -201,6 +201,15 @@ public sealed partial class OperatorGuideTests(RunningServer server) : IClassFix
             Cli("", "validate", "--config", ServerTestSupport.WriteDemoCopy(dir, 8443, firstAddress: "10.254.1.10", demoAccounts: true));
         }
 
+        // An image the catalog does not list; an inventory export whose serial is not the card's.
+        Cli("", "validate", "--config", Demo(node: n => ReplaceFirst(n, "image: ubuntu-hpc-base", "image: ubuntu-hpc-bsae")));
+        var exported = Demo(host: h => h + "inventoryExport: inventory-export.json\n");
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(exported)!, "inventory-export.json"),
+            File.ReadAllText(Path.Combine(RepoPaths.Root, "examples", "demo", "inventory-export.json"))
+                .Replace("\"1654923000001\"", "\"1654923000099\"", StringComparison.Ordinal)
+                .Replace("\"x1000c0s0b0n0\"", $"\"{HostId().Match(File.ReadAllText(exported)).Groups[1].Value}\"", StringComparison.Ordinal)); // the copy has its own hostId
+        Cli("", "validate", "--config", exported);
+
         // The demo fixture as it is: GPUs on nvidia and unbound; render of a failing slot.
         var demo = Demo();
         Cli("", "validate", "--config", demo);
@@ -253,6 +262,10 @@ public sealed partial class OperatorGuideTests(RunningServer server) : IClassFix
         Add(await ErrorMessageAsync(reader, HttpMethod.Post, "127.0.0.10", "/redfish/v1/Systems/slot0/Actions/ComputerSystem.Reset", """{"ResetType":"ForceOff"}""", HttpStatusCode.Forbidden));
         await ErrorMessageAsync(server.Http, HttpMethod.Post, "127.0.0.11", "/redfish/v1/Systems/slot1/Actions/ComputerSystem.Reset", """{"ResetType":"ForceOff"}""", HttpStatusCode.NoContent);
         Add(await ErrorMessageAsync(server.Http, HttpMethod.Post, "127.0.0.11", "/redfish/v1/Systems/slot1/Actions/ComputerSystem.Reset", """{"ResetType":"GracefulRestart"}""", HttpStatusCode.Conflict));
+        // Power on after the slot's state was deleted; a reimage gives it its disk back.
+        await ErrorMessageAsync(server.Http, HttpMethod.Post, "127.0.0.10", "/redfish/v1/Systems/slot0/Actions/Oem/OpenCHAMIComputerSystem.DeleteState", "{}", HttpStatusCode.OK);
+        Add(await ErrorMessageAsync(server.Http, HttpMethod.Post, "127.0.0.10", "/redfish/v1/Systems/slot0/Actions/ComputerSystem.Reset", """{"ResetType":"On"}""", HttpStatusCode.Conflict));
+        await ErrorMessageAsync(server.Http, HttpMethod.Post, "127.0.0.10", "/redfish/v1/Systems/slot0/Actions/Oem/OpenCHAMIComputerSystem.Reimage", "{}", HttpStatusCode.OK);
         return lines;
     }
 
@@ -291,6 +304,9 @@ public sealed partial class OperatorGuideTests(RunningServer server) : IClassFix
         return root;
     }
 
+    [GeneratedRegex(@"(?m)^hostId: (\S+)")]
+    private static partial Regex HostId();
+
     [GeneratedRegex(@"(?m)^tls:\n(?:  .*\n)+")]
     private static partial Regex TlsSection();
 
@@ -314,6 +330,7 @@ public sealed partial class OperatorGuideTests(RunningServer server) : IClassFix
         using var response = await client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == status, $"{method} {path} on {address}: {(int)response.StatusCode} {text}");
-        return text.Length == 0 ? "" : JsonDocument.Parse(text).RootElement.GetProperty("error").GetProperty("message").GetString()!;
+        using var json = text.Length == 0 ? null : JsonDocument.Parse(text);
+        return json is not null && json.RootElement.TryGetProperty("error", out var error) ? error.GetProperty("message").GetString()! : "";
     }
 }

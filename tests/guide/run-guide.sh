@@ -84,7 +84,7 @@ S=$WORK/root
 mkdir -p "$S/etc/openchami-vbmc" "$S/usr/share/doc/openchami-vbmc/examples" "$S/usr/share/doc/openchami-vbmc/schemas" \
          "$S/var/lib/openchami-vbmc" "$S/var/cache/openchami-vbmc" "$S/var/log/openchami-vbmc" "$S/srv/images" "$S/bin" "$S/home" "$WORK/out"
 cp "$REPO"/packaging/config/*.yaml "$S/etc/openchami-vbmc/"
-cp "$REPO/examples/demo/dense-gpu-hsn-node.yaml" "$S/usr/share/doc/openchami-vbmc/examples/"
+cp "$REPO/examples/demo/dense-gpu-hsn-node.yaml" "$REPO/examples/demo/inventory-export.json" "$S/usr/share/doc/openchami-vbmc/examples/"
 cp "$REPO"/schemas/*.json "$S/usr/share/doc/openchami-vbmc/schemas/"
 cp -a "$VBMC_SYSFS" "$S/sysfs"
 SYSFS=$S/sysfs
