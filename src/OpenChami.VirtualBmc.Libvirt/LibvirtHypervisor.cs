@@ -25,6 +25,9 @@ public sealed record LibvirtHypervisorOptions(string Uri, DomainRenderOptions Do
 
     /// <summary>Worker threads that make the blocking libvirt calls.</summary>
     public int Workers { get; init; } = 4;
+
+    /// <summary>First wait after a failed connect; it doubles per failure up to 30 s.</summary>
+    public TimeSpan ReconnectBackoff { get; init; } = TimeSpan.FromMilliseconds(250);
 }
 
 /// <summary>
@@ -65,7 +68,7 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
             _byName.Add(slot.Name, runtime);
             _byUuid.Add(slot.Identity.Uuid, runtime);
         }
-        _manager = new LibvirtConnectionManager(options.Uri, options.CallTimeout, options.Workers)
+        _manager = new LibvirtConnectionManager(options.Uri, options.CallTimeout, options.Workers, options.ReconnectBackoff)
         {
             Connected = OnConnected,
             Disconnected = _ => Interlocked.Exchange(ref _subscription, null)?.Dispose(),

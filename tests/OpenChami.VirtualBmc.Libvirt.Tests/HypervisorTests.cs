@@ -219,7 +219,12 @@ public sealed class HypervisorTests : IAsyncLifetime
     [Fact]
     public async Task Unreachable_libvirt_is_unavailable_and_backs_off()
     {
-        var hv = Create("test:///no/such/node.xml");
+        // A backoff far longer than the test, so the second start lands inside it however slow the machine is.
+        var hv = new LibvirtHypervisor(
+            new LibvirtHypervisorOptions("test:///no/such/node.xml", TestSlots.Options(_prefix)) { ReconnectBackoff = TimeSpan.FromMinutes(5) },
+            _slots,
+            TestSlots.Placement);
+        _hypervisors.Add(hv);
         var first = await Assert.ThrowsAsync<SlotRuntimeException>(() => hv.StartAsync());
         Assert.Equal(SlotRuntimeErrorKind.Unavailable, first.Kind);
         Assert.IsType<LibvirtException>(first.InnerException);
