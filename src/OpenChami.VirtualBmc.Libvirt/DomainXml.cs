@@ -81,10 +81,13 @@ public static class DomainXml
         return new XDocument(body);
     }
 
-    /// <summary>A hash of everything the template decides (not the boot override, not the metadata).</summary>
+    /// <summary>
+    /// A hash of everything the template decides (not the boot override, not the metadata, not the serial console log:
+    /// that is the host's choice, applied to defined domains by <see cref="ApplySerialLog"/> rather than reported as drift).
+    /// </summary>
     public static string TemplateHash(Slot slot, SlotPlacement placement, DomainRenderOptions options)
     {
-        var body = RenderBody(slot, placement, options, null);
+        var body = RenderBody(slot, placement, options with { SerialLogDirectory = null }, null);
         body.AddFirst(new XElement("uuid", slot.Identity.Uuid.ToString("D", CultureInfo.InvariantCulture)));
         body.AddFirst(new XElement("name", options.DomainName(slot.Name)));
         var bytes = SHA256.HashData(Encoding.UTF8.GetBytes(body.ToString(SaveOptions.DisableFormatting)));
@@ -392,6 +395,33 @@ public static class DomainXml
         devices.Add(new XElement("console", new XAttribute("type", "pty"), new XElement("target", new XAttribute("type", "serial"), new XAttribute("port", 0))));
         domain.Add(devices);
         return domain;
+    }
+
+    /// <summary>
+    /// Makes the serial console log of <paramref name="defined"/> (a domain's persistent XML) what <paramref name="expected"/>
+    /// (its rendering) says: the same <c>&lt;log&gt;</c> on the first serial device, or none. True when it changed
+    /// something, so the caller redefines the domain; a running guest gets the change at its next power-on.
+    /// </summary>
+    public static bool ApplySerialLog(XDocument defined, XDocument expected)
+    {
+        var serial = defined.Root?.Element("devices")?.Element("serial");
+        if (serial is null)
+        {
+            return false;
+        }
+        var want = expected.Root?.Element("devices")?.Element("serial")?.Element("log");
+        var have = serial.Element("log");
+        static string Describe(XElement? log) => log is null ? "" : $"{log.Attribute("file")?.Value}|{log.Attribute("append")?.Value}";
+        if (Describe(want) == Describe(have))
+        {
+            return false;
+        }
+        have?.Remove();
+        if (want is not null)
+        {
+            serial.AddFirst(new XElement(want)); // libvirt wants <log> before <target>
+        }
+        return true;
     }
 
     private static XElement Entry(string name, string value) => new("entry", new XAttribute("name", name), value);

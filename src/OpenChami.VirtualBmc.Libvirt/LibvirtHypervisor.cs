@@ -214,10 +214,16 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
                 return Result(ReconcileOutcome.Foreign,
                     message: $"domain '{name}' belongs to slot '{metadata.SlotName}' of host '{metadata.HostId}'; left untouched");
             }
-            var drift = DomainDrift.Compare(expected, XDocument.Parse(byName.GetXmlDesc(inactive: true))).ToList();
+            var persistent = XDocument.Parse(byName.GetXmlDesc(inactive: true));
+            var drift = DomainDrift.Compare(expected, persistent).ToList();
             if (metadata.TemplateHash != hash)
             {
                 drift.Add(new DriftItem("template hash", hash, metadata.TemplateHash));
+            }
+            if (drift.Count == 0 && DomainXml.ApplySerialLog(persistent, expected))
+            {
+                // The host's serial console log (libvirt.serialLogDirectory) changed: not drift, applied at the next start.
+                using var _ = connection.Define(persistent.ToString());
             }
             runtime.Observe(PowerStateMapping.FromDomainState(byName.GetState().State));
             runtime.OncePending = metadata.BootOverride?.Enabled == BootOverrideEnabled.Once;

@@ -100,9 +100,33 @@ public sealed class DomainXmlTests
         Assert.Equal("virtio", disk.Element("target")!.Attribute("bus")!.Value);
         Assert.NotNull(disk.Element("readonly"));
         Assert.NotEqual(DomainXml.TemplateHash(slot, placement, TestSlots.Options("x-")), DomainXml.TemplateHash(slot, placement, options));
+        // The serial log is the host's choice, not the template's: it does not change the hash (no drift when it is set).
+        Assert.Equal(DomainXml.TemplateHash(slot, placement, TestSlots.Options("x-")),
+            DomainXml.TemplateHash(slot, placement, TestSlots.Options("x-") with { SerialLogDirectory = "/var/log/vbmc" }));
 
         Assert.Throws<ArgumentException>(() => DomainXml.Render(slot, placement, TestSlots.Options("x-") with { SerialLogDirectory = "relative" }));
         Assert.Throws<ArgumentException>(() => DomainXml.Render(slot, placement, TestSlots.Options("x-") with { BootDiskImage = "boot.img" }));
+    }
+
+    [Fact]
+    public void ApplySerialLog_sets_changes_and_removes_the_log_of_a_defined_domain()
+    {
+        var slot = TestSlots.DemoSite.FindSlot("slot0")!;
+        var placement = TestSlots.Placement(slot);
+        XDocument Rendered(string? dir) => DomainXml.Render(slot, placement, TestSlots.Options("x-") with { SerialLogDirectory = dir });
+        string? LogFile(XDocument d) => d.Root!.Element("devices")!.Element("serial")!.Element("log")?.Attribute("file")?.Value;
+
+        var defined = Rendered(null);
+        Assert.False(DomainXml.ApplySerialLog(defined, Rendered(null)));
+        Assert.True(DomainXml.ApplySerialLog(defined, Rendered("/var/log/a")));
+        Assert.Equal("/var/log/a/x-slot0.serial.log", LogFile(defined));
+        Assert.Equal(["log", "target"], defined.Root!.Element("devices")!.Element("serial")!.Elements().Select(e => e.Name.LocalName));
+        Assert.False(DomainXml.ApplySerialLog(defined, Rendered("/var/log/a")));
+        Assert.True(DomainXml.ApplySerialLog(defined, Rendered("/var/log/b")));
+        Assert.Equal("/var/log/b/x-slot0.serial.log", LogFile(defined));
+        Assert.True(DomainXml.ApplySerialLog(defined, Rendered(null)));
+        Assert.Null(LogFile(defined));
+        Assert.Equal(Rendered(null).ToString(), defined.ToString());
     }
 
     [Fact]

@@ -293,6 +293,33 @@ public sealed class HypervisorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_changed_serial_log_directory_is_applied_to_defined_domains_and_is_not_drift()
+    {
+        async Task<IReadOnlyList<SlotReconcileResult>> StartWith(string? serialLogDirectory)
+        {
+            var hv = new LibvirtHypervisor(
+                new LibvirtHypervisorOptions(Uri, TestSlots.Options(_prefix) with { SerialLogDirectory = serialLogDirectory }) { CallTimeout = TimeSpan.FromSeconds(10) },
+                _slots, TestSlots.Placement);
+            _hypervisors.Add(hv);
+            return await hv.StartAsync();
+        }
+        string? LogFile()
+        {
+            using var dom = _observer.LookupByName(_prefix + _slots[0].Name);
+            return XDocument.Parse(dom.GetXmlDesc(inactive: true)).Root!.Element("devices")!.Element("serial")!.Element("log")?.Attribute("file")?.Value;
+        }
+
+        Assert.All(await StartWith(null), r => Assert.Equal(ReconcileOutcome.Defined, r.Outcome));
+        Assert.Null(LogFile());
+        var set = await StartWith("/var/log/vbmc");
+        Assert.All(set, r => Assert.Equal(ReconcileOutcome.InSync, r.Outcome));
+        Assert.Equal($"/var/log/vbmc/{_prefix}{_slots[0].Name}.serial.log", LogFile());
+        Assert.All(await StartWith("/var/log/vbmc"), r => Assert.Equal(ReconcileOutcome.InSync, r.Outcome));
+        Assert.All(await StartWith(null), r => Assert.Equal(ReconcileOutcome.InSync, r.Outcome));
+        Assert.Null(LogFile());
+    }
+
+    [Fact]
     public async Task Drift_is_reported_and_not_overwritten()
     {
         await Create().StartAsync();

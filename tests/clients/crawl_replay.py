@@ -9,6 +9,17 @@ Prints "PASS name" / "FAIL name: reason" (and "NOTE" lines that are not counted)
 
 Environment (set by run-clients.sh): VBMC_URL, VBMC_HOST, VBMC_PORT, VBMC_HOST_SLOT1, VBMC_CACERT,
 VBMC_USER, VBMC_PASSWORD. Phase C (SMD) and step 28 (a real PCS) need the real services and are not run here.
+Optional (tests/qemu/crawl-on-qemu.sh sets them; unset, nothing changes):
+  VBMC_PCS_USER, VBMC_PCS_PASSWORD   Phase D's requests (PCS's polls and resets) use this account instead of
+                                     VBMC_USER, as a site gives PCS an Operator account of its own.
+  VBMC_CRAWL_AFTER_ON_CMD            a shell command run once per guest boot the crawl caused, when Phase D has
+                                     seen PowerState On: after a power-on from Off and after each GracefulRestart or
+                                     ForceRestart. It gets VBMC_CRAWL_BOOT = the guest's starts since that power-on
+                                     (1 for the power-on itself, 2 after the first restart, ...). It must exit 0
+                                     once the guest is ready for the next action (a real guest ignores the ACPI
+                                     button until its init is up; PCS would then wait 5 minutes and ForceOff) and
+                                     non-zero if it never is, which fails the step. VBMC_CRAWL_AFTER_ON_TIMEOUT
+                                     (seconds, default 180) bounds it.
 """
 import base64
 import http.client
@@ -16,6 +27,7 @@ import json
 import os
 import socket
 import ssl
+import subprocess
 import sys
 import time
 import urllib.error
@@ -28,7 +40,18 @@ SLOT1_URL = "https://%s:%s" % (os.environ["VBMC_HOST_SLOT1"], PORT)
 CACERT = os.environ["VBMC_CACERT"]
 USER = os.environ.get("VBMC_USER", "admin")
 PASSWORD = os.environ.get("VBMC_PASSWORD", "vbmc-demo")
-BASIC = "Basic " + base64.b64encode(("%s:%s" % (USER, PASSWORD)).encode()).decode()
+PCS_USER = os.environ.get("VBMC_PCS_USER") or USER
+PCS_PASSWORD = os.environ.get("VBMC_PCS_PASSWORD") or PASSWORD
+AFTER_ON_CMD = os.environ.get("VBMC_CRAWL_AFTER_ON_CMD", "")
+AFTER_ON_TIMEOUT = float(os.environ.get("VBMC_CRAWL_AFTER_ON_TIMEOUT", "180"))
+
+
+def basic(user, password):
+    return "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+
+
+BASIC = basic(USER, PASSWORD)
+PCS_BASIC = basic(PCS_USER, PCS_PASSWORD)
 S = "slot0"  # the System (and Chassis) Id of this endpoint
 TLS = ssl.create_default_context(cafile=CACERT)  # verified TLS: the server's generated certificate
 POWER_STATES = {"On", "Off", "PoweringOn", "PoweringOff"}
@@ -89,6 +112,7 @@ def no_duplicates(pairs):
 
 
 def request(method, path, auth=True, body=None, headers=None, base=None):
+    """AUTH: True = the crawl's account, False = none, or an Authorization header value (PCS_BASIC)."""
     url = path if path.startswith("https://") else (base or URL) + path
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method)
@@ -96,7 +120,7 @@ def request(method, path, auth=True, body=None, headers=None, base=None):
     if data is not None:
         req.add_header("Content-Type", "application/json")
     if auth:
-        req.add_header("Authorization", BASIC)
+        req.add_header("Authorization", BASIC if auth is True else auth)
     for k, v in (headers or {}).items():
         req.add_header(k, v)
     try:
@@ -391,19 +415,48 @@ def step16_repeat_is_stable():
 PCS_HEADERS = {"Accept": "*/*", "HMS-Service": "power-control"}
 
 
+class Guest:
+    """What Phase D knows of the guest's boots, for VBMC_CRAWL_AFTER_ON_CMD."""
+    state = None    # PowerState of the last poll
+    boots = None    # guest starts since the last power-on the crawl made (None until it makes one)
+    settled = 0     # the boot the hook last confirmed
+
+
 def pcs_poll():
     """PCS's status poll: Accept */*, Basic, the whole body decoded with standard types, PowerState read."""
-    r = request("GET", "/redfish/v1/Systems/" + S, headers={"Accept": "*/*"})
+    r = request("GET", "/redfish/v1/Systems/" + S, auth=PCS_BASIC, headers={"Accept": "*/*"})
     require(r.status == 200, "poll: HTTP %s" % r.status)
     check_headers(r, "poll")
     decode(r.body, SCHEMAS["ComputerSystem"], "ComputerSystem")
     require(r.body["PowerState"] in POWER_STATES, "PowerState %r" % r.body["PowerState"])
+    Guest.state = r.body["PowerState"]
     return r.body["PowerState"]
 
 
 def pcs_post(reset_type):
-    r = request("POST", "/redfish/v1/Systems/%s/Actions/ComputerSystem.Reset" % S, body={"ResetType": reset_type}, headers=PCS_HEADERS)
+    r = request("POST", "/redfish/v1/Systems/%s/Actions/ComputerSystem.Reset" % S, auth=PCS_BASIC, body={"ResetType": reset_type}, headers=PCS_HEADERS)
     require(r.status in (200, 204), "POST ResetType %s: HTTP %s %s" % (reset_type, r.status, r.raw[:300]))
+    starts = reset_type in ("On", "ForceOn", "ForceRestart") and Guest.state != "On"
+    if starts or reset_type == "PowerCycle":
+        Guest.boots, Guest.settled = 1, 0
+    elif reset_type in ("GracefulRestart", "ForceRestart") and Guest.boots is not None:
+        Guest.boots += 1
+
+
+def after_on():
+    """Runs VBMC_CRAWL_AFTER_ON_CMD once per boot the crawl caused (nothing when it is not set)."""
+    if not AFTER_ON_CMD or Guest.boots is None or Guest.settled == Guest.boots:
+        return
+    started = time.monotonic()
+    try:
+        r = subprocess.run(AFTER_ON_CMD, shell=True, env=dict(os.environ, VBMC_CRAWL_BOOT=str(Guest.boots)),
+                           capture_output=True, text=True, timeout=AFTER_ON_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise Failure("VBMC_CRAWL_AFTER_ON_CMD (boot %d) did not finish within %ss" % (Guest.boots, AFTER_ON_TIMEOUT))
+    output = (r.stdout + r.stderr).strip()
+    require(r.returncode == 0, "VBMC_CRAWL_AFTER_ON_CMD (boot %d) exited %d: %s" % (Guest.boots, r.returncode, output[-500:]))
+    Guest.settled = Guest.boots
+    note("after On, boot %d: guest ready %.1f s later (%s)" % (Guest.boots, time.monotonic() - started, output.splitlines()[-1] if output else "no output"))
 
 
 def wait_for(state, within=30):
@@ -411,6 +464,8 @@ def wait_for(state, within=30):
     while True:
         current = pcs_poll()
         if current == state:
+            if state == "On":
+                after_on()
             return
         require(time.monotonic() < deadline, "PowerState still %s after %ss (wanted %s)" % (current, within, state))
         time.sleep(0.5)
@@ -421,7 +476,7 @@ def step21_poll():
 
 
 def step22_manager_status():
-    r = request("GET", "/redfish/v1/Managers/BMC", headers={"Accept": "*/*"})
+    r = request("GET", "/redfish/v1/Managers/BMC", auth=PCS_BASIC, headers={"Accept": "*/*"})
     require(r.status == 200 and r.raw, "Manager: HTTP %s" % r.status)
 
 
@@ -449,7 +504,7 @@ def step26_graceful_restart():
 
 
 def step27_bogus_is_400():
-    r = request("POST", "/redfish/v1/Systems/%s/Actions/ComputerSystem.Reset" % S, body={"ResetType": "Bogus"}, headers=PCS_HEADERS)
+    r = request("POST", "/redfish/v1/Systems/%s/Actions/ComputerSystem.Reset" % S, auth=PCS_BASIC, body={"ResetType": "Bogus"}, headers=PCS_HEADERS)
     require(r.status == 400, "HTTP %s" % r.status)
     decode(r.body, SCHEMAS["Error"], "error body")
 

@@ -61,39 +61,15 @@ if ! vbmc_wait_for_server "$VBMC_CACERT" "$VBMC_URL"; then
 fi
 
 # --- suites ----------------------------------------------------------------------------------------------
-passed=0 failed=0
-run_suite() {
-  local name=$1; shift
-  local out=$WORK/$name.out
-  echo "== $name"
-  "$@" >"$out" 2>"$WORK/$name.err"
-  local rc=$?
-  cat "$out"
-  local p f
-  p=$(grep -c '^PASS ' "$out"); f=$(grep -c '^FAIL ' "$out")
-  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-    echo "FAIL $name: exited $rc without a FAIL line; stderr:" | tee -a "$out"
-    sed 's/^/    /' "$WORK/$name.err" | tail -20
-    f=1
-  fi
-  passed=$((passed + p)); failed=$((failed + f))
-  if [ -n "$RESULTS_DIR" ]; then
-    mkdir -p "$RESULTS_DIR"
-    { cat "$out"; echo "$p passed, $f failed"; } >"$RESULTS_DIR/$name.txt"
-  fi
-}
-
-run_suite curl_examples      bash "$HERE/curl_examples.sh"
-run_suite sushy_flow         "$PY" "$HERE/sushy_flow.py"
-run_suite redfishtool_flow   bash "$HERE/redfishtool_flow.sh"
-run_suite crawl_replay       "$PY" "$HERE/crawl_replay.py"
+vbmc_run_suite "$WORK" "$RESULTS_DIR" curl_examples      bash "$HERE/curl_examples.sh"
+vbmc_run_suite "$WORK" "$RESULTS_DIR" sushy_flow         "$PY" "$HERE/sushy_flow.py"
+vbmc_run_suite "$WORK" "$RESULTS_DIR" redfishtool_flow   bash "$HERE/redfishtool_flow.sh"
+vbmc_run_suite "$WORK" "$RESULTS_DIR" crawl_replay       "$PY" "$HERE/crawl_replay.py"
 
 if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-  echo "FAIL server: exited during the client suites"; failed=$((failed + 1))
+  echo "FAIL server: exited during the client suites"; VBMC_FAILED=$((VBMC_FAILED + 1))
 fi
-if [ "$failed" -gt 0 ]; then
+if [ "$VBMC_FAILED" -gt 0 ]; then
   log "server log tail:"; tail -30 "$WORK/server.log" >&2
 fi
-[ -n "$RESULTS_DIR" ] && echo "$passed passed, $failed failed" >"$RESULTS_DIR/summary.txt"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+vbmc_summary "$RESULTS_DIR"

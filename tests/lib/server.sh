@@ -1,5 +1,6 @@
-# Shared by the script-driven tiers (tests/clients/run-clients.sh, tests/guide/run-guide.sh): Debian packages,
-# the Release build of the server, the demo sysfs fixture, and one server process in the background.
+# Shared by the script-driven tiers (tests/clients/run-clients.sh, tests/guide/run-guide.sh, tests/qemu/crawl-on-qemu.sh):
+# Debian packages, the Release build of the server, the demo sysfs fixture, password hashes, one server process in the
+# background, and suites that print PASS/FAIL lines counted into RESULTS_DIR.
 # Source it after setting REPO (the repository root) and VBMC_LOG_NAME (the prefix of log lines, e.g. run-clients).
 # Functions return non-zero on failure and print why on stderr; the caller decides how to report it.
 
@@ -48,6 +49,11 @@ vbmc_demo_fixture() {
     || { vbmc_log "demo fixture failed"; return 1; }
 }
 
+# vbmc_hash_password PASSWORD: prints the accounts-file hash of PASSWORD, made by the product (VBMC_DLL must be set).
+vbmc_hash_password() {
+  printf '%s' "$1" | dotnet "$VBMC_DLL" hash-password
+}
+
 VBMC_SERVER_PID=
 
 # vbmc_start_server HOST_FILE LOG: openchami-vbmc serve in the background (VBMC_DLL must be set); sets VBMC_SERVER_PID.
@@ -83,5 +89,48 @@ vbmc_stop_server() {
     for _ in $(seq 50); do kill -0 "$VBMC_SERVER_PID" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$VBMC_SERVER_PID" 2>/dev/null
   fi
-  VBMC_SERVER_PID=
+  # vbmc_hash_password PASSWORD: prints the accounts-file hash of PASSWORD, made by the product (VBMC_DLL must be set).
+vbmc_hash_password() {
+  printf '%s' "$1" | dotnet "$VBMC_DLL" hash-password
+}
+
+VBMC_SERVER_PID=
+}
+
+# Suites: commands that print "PASS name" / "FAIL name: reason" lines (other lines are shown, not counted).
+VBMC_PASSED=0
+VBMC_FAILED=0
+
+# vbmc_run_suite WORK RESULTS_DIR NAME CMD...: runs CMD with stdout in WORK/NAME.out and stderr in WORK/NAME.err, prints
+# its output and adds its PASS/FAIL lines to VBMC_PASSED/VBMC_FAILED; a non-zero exit without a FAIL line counts as one
+# failure. With RESULTS_DIR (may be empty), writes the lines and "N passed, N failed" to RESULTS_DIR/NAME.txt.
+vbmc_run_suite() {
+  local work=$1 results=$2 name=$3; shift 3
+  local out=$work/$name.out p f rc
+  echo "== $name"
+  "$@" >"$out" 2>"$work/$name.err"
+  rc=$?
+  cat "$out"
+  p=$(grep -c '^PASS ' "$out"); f=$(grep -c '^FAIL ' "$out")
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    echo "FAIL $name: exited $rc without a FAIL line; stderr:" | tee -a "$out"
+    sed 's/^/    /' "$work/$name.err" | tail -20
+    f=1
+  fi
+  VBMC_PASSED=$((VBMC_PASSED + p)); VBMC_FAILED=$((VBMC_FAILED + f))
+  if [ -n "$results" ]; then
+    mkdir -p "$results"
+    { cat "$out"; echo "$p passed, $f failed"; } >"$results/$name.txt"
+  fi
+}
+
+# vbmc_summary RESULTS_DIR: prints "N passed, N failed" (VBMC_PASSED/VBMC_FAILED) and, with RESULTS_DIR, writes it to
+# RESULTS_DIR/summary.txt, the line .ci/trx-summary adds to the total. Returns non-zero when something failed.
+vbmc_summary() {
+  if [ -n "$1" ]; then
+    mkdir -p "$1"
+    echo "$VBMC_PASSED passed, $VBMC_FAILED failed" >"$1/summary.txt"
+  fi
+  echo "$VBMC_PASSED passed, $VBMC_FAILED failed"
+  [ "$VBMC_FAILED" -eq 0 ]
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The QEMU test tier in one command: install-deps -> build-guest -> start-libvirtd -> dotnet test (VBMC_QEMU_TIER=required)
+# -> crawl-on-qemu.sh (the contract's crawl and PCS sequences against `openchami-vbmc serve` with a QEMU-backed slot)
 # -> stop-libvirtd (always, via trap, when this script started it). Exits non-zero on any failure.
-# Usage: tests/qemu/run-tier.sh [RESULTS_DIR]   (default: TestResults; TRX in there)
+# Usage: tests/qemu/run-tier.sh [RESULTS_DIR]   (default: TestResults; TRX in there, the crawl's PASS/FAIL lines and
+# summary.txt in RESULTS_DIR/crawl-on-qemu)
 # Environment: VBMC_QEMU_STATE (default /var/tmp/vbmc-qemu) holds the kernel .deb, the guest, libvirtd's pid/log, metrics.
 set -euo pipefail
 trap 'echo "run-tier.sh: FAILED at line $LINENO" >&2' ERR
@@ -33,9 +35,13 @@ trap cleanup EXIT
 
 rm -f "$VBMC_QEMU_STATE/metrics.txt"
 cd "$ROOT"
-dotnet test tests/OpenChami.VirtualBmc.Qemu.Tests --logger trx --logger "console;verbosity=normal" --results-directory "$RESULTS"
+status=0
+dotnet test tests/OpenChami.VirtualBmc.Qemu.Tests --logger trx --logger "console;verbosity=normal" --results-directory "$RESULTS" || status=1
 phase dotnet-test
+"$HERE/crawl-on-qemu.sh" "$RESULTS/crawl-on-qemu" || status=1
+phase crawl-on-qemu
 if [[ -f "$VBMC_QEMU_STATE/metrics.txt" ]]; then
   echo "run-tier: measured figures:"
   awk '{ $1 = ""; print "  " $0 }' "$VBMC_QEMU_STATE/metrics.txt"
 fi
+exit $status

@@ -49,6 +49,7 @@ public static class NodeComposer
         if (usable.Count > 0)
         {
             var host = site.Host;
+            EnsureSerialLogDirectory(host, log);
             var rendering = RenderOptions(host);
             hypervisor = new LibvirtHypervisor(
                 new LibvirtHypervisorOptions(host.LibvirtUri, adjustRendering?.Invoke(rendering) ?? rendering),
@@ -91,7 +92,33 @@ public static class NodeComposer
         new(host.LibvirtUri.StartsWith("test:", StringComparison.Ordinal) ? "test" : host.LibvirtDomainType, host.HostId, host.AllowManagedDetach, host.DomainPrefix)
         {
             StateDirectory = host.StateDirectory,
+            SerialLogDirectory = host.SerialLogDirectory,
         };
+
+    /// <summary>
+    /// libvirt writes the serial console logs but does not make their directory: the service does, mode 0770 (QEMU's
+    /// user, in the service's group, writes there when libvirt's stdio_handler is "file"). If it cannot, the slots still
+    /// start; libvirt then reports the missing directory when a slot powers on.
+    /// </summary>
+    private static void EnsureSerialLogDirectory(HostConfig host, Serilog.ILogger log)
+    {
+        if (host.SerialLogDirectory is not { } dir || Directory.Exists(dir))
+        {
+            return;
+        }
+        try
+        {
+            const UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute;
+            Directory.CreateDirectory(dir, mode);
+            File.SetUnixFileMode(dir, mode); // not reduced by the umask
+            log.Information("serial console logs go to {Directory}", dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Warning("cannot create the serial console log directory {Directory}: {Reason}", dir, e.Message);
+        }
+    }
 
     /// <summary>
     /// Root disks for the slots that passed host validation, made before their domains are defined. The catalog is read

@@ -30,6 +30,12 @@ public sealed record HostConfig(
 
     /// <summary>Size of the base-image cache: <c>images.cacheMaxGiB</c>.</summary>
     public long BaseImageCacheMaxBytes { get; init; } = 256 * OpenChami.VirtualBmc.Slots.Media.ImageFetchOptions.GiB;
+
+    /// <summary>
+    /// <c>libvirt.serialLogDirectory</c> (absolute after loading): libvirt also writes each slot's serial console to
+    /// <c>&lt;dir&gt;/&lt;domain name&gt;.serial.log</c>. Null (default): the console is a pty only.
+    /// </summary>
+    public string? SerialLogDirectory { get; init; }
 }
 
 public sealed record HostSlot(

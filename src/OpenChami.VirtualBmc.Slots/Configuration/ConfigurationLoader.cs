@@ -99,6 +99,7 @@ public static class ConfigurationLoader
         SysfsRoot = Path.GetFullPath(Path.Combine(directory, host.SysfsRoot)),
         StateDirectory = Path.GetFullPath(Path.Combine(directory, host.StateDirectory)),
         InventoryExport = host.InventoryExport is null ? null : Path.GetFullPath(Path.Combine(directory, host.InventoryExport)),
+        SerialLogDirectory = host.SerialLogDirectory is null ? null : Path.GetFullPath(Path.Combine(directory, host.SerialLogDirectory)),
         AccountsFile = host.AccountsFile is null ? null : Path.GetFullPath(Path.Combine(directory, host.AccountsFile)),
         Tls = host.Tls is null ? null : host.Tls with
         {

@@ -33,6 +33,7 @@ internal static class HostConfigReader
         {
             BaseImageMaxBytes = (root["images"].Int("maxImageGiB") ?? 64) * OpenChami.VirtualBmc.Slots.Media.ImageFetchOptions.GiB,
             BaseImageCacheMaxBytes = (root["images"].Int("cacheMaxGiB") ?? 256) * OpenChami.VirtualBmc.Slots.Media.ImageFetchOptions.GiB,
+            SerialLogDirectory = root["libvirt"].String("serialLogDirectory"),
         };
     }
 

@@ -86,6 +86,27 @@ public sealed class ExampleConfigTests
         Assert.EndsWith("dense-gpu-hsn-node.yaml", site.FindSlot("slot0")!.ImageWhere!.File, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void SerialLogDirectory_IsOffByDefault_AndResolvedAgainstTheHostFile()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("node.yaml", BrokenConfigTests.ValidNodeType);
+        var plain = ConfigurationLoader.Load(dir.Write("host.yaml", BrokenConfigTests.ValidHost)).GetOrThrow();
+        Assert.Null(plain.Host.SerialLogDirectory);
+
+        var logged = ConfigurationLoader.Load(dir.Write("host.yaml", BrokenConfigTests.ValidHost.Replace(
+            "  uri: test:///default", "  uri: test:///default\n  serialLogDirectory: logs/console", StringComparison.Ordinal))).GetOrThrow();
+        Assert.Equal(Path.Combine(dir.Path, "logs", "console"), logged.Host.SerialLogDirectory);
+
+        var absolute = ConfigurationLoader.Load(dir.Write("host.yaml", BrokenConfigTests.ValidHost.Replace(
+            "  uri: test:///default", "  uri: test:///default\n  serialLogDirectory: /var/log/openchami-vbmc/console", StringComparison.Ordinal))).GetOrThrow();
+        Assert.Equal("/var/log/openchami-vbmc/console", absolute.Host.SerialLogDirectory);
+
+        var empty = ConfigurationLoader.Load(dir.Write("host.yaml", BrokenConfigTests.ValidHost.Replace(
+            "  uri: test:///default", "  uri: test:///default\n  serialLogDirectory: \"\"", StringComparison.Ordinal)));
+        Assert.Contains(empty.Problems, p => p.Code == ProblemCodes.InvalidValue && p.Message.Contains("serialLogDirectory", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("node-type.schema.json")]
     [InlineData("host.schema.json")]
