@@ -159,7 +159,8 @@ internal sealed unsafe class LibvirtConnection : IDisposable
         try
         {
             var (name, uuid) = Identify(dom);
-            SinkOf(opaque)?.OnLifecycle(name, uuid, (DomainLifecycleEvent)lifecycle, detail);
+            // The event's domain carries the run's id as it was when the event was raised, however late it arrives.
+            SinkOf(opaque)?.OnLifecycle(name, uuid, NativeMethods.virDomainGetID(dom), (DomainLifecycleEvent)lifecycle, detail);
         }
 #pragma warning disable CA1031 // An exception escaping a native callback kills the process.
         catch (Exception)
@@ -254,7 +255,8 @@ internal sealed unsafe class LibvirtConnection : IDisposable
 /// <summary>Receives domain events on libvirt's event-loop thread.</summary>
 internal interface IDomainEventSink
 {
-    void OnLifecycle(string domainName, Guid uuid, DomainLifecycleEvent lifecycle, int detail);
+    /// <param name="runId">The domain's id for the run the event belongs to (libvirt gives each start a new one).</param>
+    void OnLifecycle(string domainName, Guid uuid, uint runId, DomainLifecycleEvent lifecycle, int detail);
 
     void OnReboot(string domainName, Guid uuid);
 

@@ -47,6 +47,9 @@ internal sealed unsafe class LibvirtDomain : IDisposable
     public void Undefine(bool removeNvram) =>
         Errors.Check(NativeMethods.virDomainUndefineFlags(_handle, UndefineManagedSave | (removeNvram ? UndefineNvram : 0)), "virDomainUndefineFlags");
 
+    /// <summary>The id of the current run; uint.MaxValue when the domain is not running.</summary>
+    public uint RunId => NativeMethods.virDomainGetID(_handle);
+
     public (DomainRunState State, int Reason) GetState()
     {
         Errors.Check(NativeMethods.virDomainGetState(_handle, out var state, out var reason, 0), "virDomainGetState");

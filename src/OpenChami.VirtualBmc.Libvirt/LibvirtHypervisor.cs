@@ -247,7 +247,9 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
             {
                 case SlotEventKind.PowerStateChanged when PowerStateMapping.FromLifecycleEvent(e.Lifecycle) is { } state:
                     runtime.Observe(state);
-                    if (e.Lifecycle == DomainLifecycleEvent.Started && runtime.OncePending)
+                    // Only a start after the Once override was set uses it: the Started event of the run that was already
+                    // going when it was set can arrive late, and must not revert it.
+                    if (e.Lifecycle == DomainLifecycleEvent.Started && runtime.OncePending && e.RunId != runtime.OnceSetDuringRun)
                     {
                         _ = runtime.RevertOnceOverrideQuietlyAsync(_stopping.Token);
                     }
@@ -314,13 +316,13 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private readonly record struct DomainEvent(SlotEventKind Kind, string DomainName, Guid Uuid, DomainLifecycleEvent Lifecycle);
+    private readonly record struct DomainEvent(SlotEventKind Kind, string DomainName, Guid Uuid, DomainLifecycleEvent Lifecycle, uint RunId = uint.MaxValue);
 
     /// <summary>Runs on libvirt's event-loop thread: only enqueues.</summary>
     private sealed class Sink(ChannelWriter<DomainEvent> writer) : IDomainEventSink
     {
-        public void OnLifecycle(string domainName, Guid uuid, DomainLifecycleEvent lifecycle, int detail) =>
-            writer.TryWrite(new DomainEvent(SlotEventKind.PowerStateChanged, domainName, uuid, lifecycle));
+        public void OnLifecycle(string domainName, Guid uuid, uint runId, DomainLifecycleEvent lifecycle, int detail) =>
+            writer.TryWrite(new DomainEvent(SlotEventKind.PowerStateChanged, domainName, uuid, lifecycle, runId));
 
         public void OnReboot(string domainName, Guid uuid) =>
             writer.TryWrite(new DomainEvent(SlotEventKind.Rebooted, domainName, uuid, default));

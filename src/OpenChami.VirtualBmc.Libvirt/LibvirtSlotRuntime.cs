@@ -40,6 +40,9 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
     /// <summary>A Once boot override waits for the next start (saves a metadata read on every Started event).</summary>
     internal volatile bool OncePending;
 
+    /// <summary>The run id of the domain when the pending Once override was set (uint.MaxValue: it was off).</summary>
+    internal uint OnceSetDuringRun = uint.MaxValue;
+
     /// <summary>
     /// The boot override as last read or written under this slot's turn (null: unknown, read from libvirt by the next
     /// caller), so reads of the ComputerSystem do not call libvirt. Filled only inside <c>RunSlotAsync</c> bodies, which
@@ -215,6 +218,7 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
             _boot = null; // unknown if the redefinition fails half-way
             Redefine(conn, dom, metadata, effective);
             _boot = effective ?? BootOverride.Default(mode);
+            OnceSetDuringRun = dom.RunId;
             OncePending = effective?.Enabled == BootOverrideEnabled.Once;
             return true;
         }, cancellationToken);

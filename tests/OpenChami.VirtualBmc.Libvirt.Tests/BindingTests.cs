@@ -168,6 +168,31 @@ public sealed class BindingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_started_event_carries_the_id_of_its_own_run_and_each_start_gets_a_new_one()
+    {
+        var sink = new RecordingSink();
+        using var subscription = _conn.SubscribeDomainEvents(sink);
+        var runs = new List<uint>();
+        using (var dom = _conn.Define(MinimalXml()))
+        {
+            Assert.Equal(uint.MaxValue, dom.RunId);
+            for (var i = 0; i < 2; i++)
+            {
+                dom.Create();
+                using (var looked = _conn.TryLookupByUuid(_uuid)!)
+                {
+                    runs.Add(looked.RunId);
+                }
+                dom.Destroy();
+            }
+        }
+        await Eventually.True(() => sink.Lifecycle.Count(e => e.Uuid == _uuid && e.Event == DomainLifecycleEvent.Started) >= 2, "two started events");
+        // The boot-override logic relies on this: a late Started event is told apart from the start it belongs to.
+        Assert.NotEqual(runs[0], runs[1]);
+        Assert.Equal(runs, sink.Lifecycle.Where(e => e.Uuid == _uuid && e.Event == DomainLifecycleEvent.Started).Select(e => e.RunId).Take(2));
+    }
+
+    [Fact]
     public void Connection_used_after_close_fails_without_reaching_libvirt()
     {
         var conn = LibvirtConnection.Open("test:///default");
@@ -204,10 +229,10 @@ public sealed class BindingTests : IDisposable
 
     private sealed class RecordingSink : IDomainEventSink
     {
-        public ConcurrentQueue<(string Name, Guid Uuid, DomainLifecycleEvent Event)> Lifecycle { get; } = new();
+        public ConcurrentQueue<(string Name, Guid Uuid, DomainLifecycleEvent Event, uint RunId)> Lifecycle { get; } = new();
 
-        public void OnLifecycle(string domainName, Guid uuid, DomainLifecycleEvent lifecycle, int detail) =>
-            Lifecycle.Enqueue((domainName, uuid, lifecycle));
+        public void OnLifecycle(string domainName, Guid uuid, uint runId, DomainLifecycleEvent lifecycle, int detail) =>
+            Lifecycle.Enqueue((domainName, uuid, lifecycle, runId));
 
         public void OnReboot(string domainName, Guid uuid)
         {

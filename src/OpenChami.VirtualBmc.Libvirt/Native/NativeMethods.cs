@@ -75,6 +75,13 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)]
     internal static partial IntPtr virDomainGetName(IntPtr dom);
 
+    /// <summary>The id of the domain's current run (a new one at every start); uint.MaxValue when it is not running.</summary>
+    [LibraryImport(Lib)]
+    internal static partial uint virDomainGetID(IntPtr dom);
+
+    [LibraryImport(Lib)]
+    internal static partial uint virDomainGetID(DomainHandle dom);
+
     [LibraryImport(Lib)]
     internal static partial int virDomainGetUUIDString(IntPtr dom, byte* buf);
 
