@@ -38,5 +38,15 @@ else
   bash tests/guide/run-guide.sh "$results/guide" || status=1
 fi
 
+# A tier that ran must have left its counts where .ci/trx-summary looks, or its tests would silently not count.
+for tier in unit:VBMC_SKIP_NONE qemu:VBMC_SKIP_QEMU qemu/crawl-on-qemu:VBMC_SKIP_QEMU clients:VBMC_SKIP_CLIENTS guide:VBMC_SKIP_GUIDE; do
+  dir=${tier%%:*} skip=${tier#*:}
+  [ "${!skip:-0}" = 1 ] && continue
+  if ! compgen -G "$results/$dir/*.trx" >/dev/null && [ ! -f "$results/$dir/summary.txt" ]; then
+    echo "run-all: tier results missing in $results/$dir: its tests would not be counted" >&2
+    status=1
+  fi
+done
+
 bash .ci/trx-summary "$results" || status=1
 exit $status

@@ -56,6 +56,9 @@ trap 'exit 130' INT TERM
 
 RESULTS_DIR=
 [ "${1:-}" = --list ] || RESULTS_DIR=${1:-}
+# Absolute: the steps run from the sandbox's home, and a relative path would put the counts in the sandbox, where
+# .ci/trx-summary never sees them.
+[ -z "$RESULTS_DIR" ] || RESULTS_DIR=$(mkdir -p "$RESULTS_DIR" && cd "$RESULTS_DIR" && pwd)
 give_up() {
   echo "0 passed, 1 failed"
   [ -z "$RESULTS_DIR" ] || { mkdir -p "$RESULTS_DIR" && echo "0 passed, 1 failed" >"$RESULTS_DIR/summary.txt"; }
