@@ -51,6 +51,27 @@ public static class JsonBody
         return document;
     }
 
+    /// <summary>
+    /// An action's body, read and checked against its parameters; or null after answering with every problem. The
+    /// caller disposes the document.
+    /// </summary>
+    public static async Task<JsonDocument?> ReadActionOrAnswerAsync(HttpContext context, string action, IReadOnlyList<BodyProperty> parameters)
+    {
+        var document = await ReadOrAnswerAsync(context);
+        if (document is null)
+        {
+            return null;
+        }
+        var problems = CheckAction(document.RootElement, action, parameters);
+        if (problems.Count == 0)
+        {
+            return document;
+        }
+        document.Dispose();
+        await RedfishResponses.WriteErrorAsync(context, problems);
+        return null;
+    }
+
     /// <summary>Checks a PATCH body against the resource's properties. Returns every problem; empty when the body is acceptable.</summary>
     public static List<RedfishMessage> CheckPatch(JsonElement body, IReadOnlyList<BodyProperty> properties, string prefix = "")
     {

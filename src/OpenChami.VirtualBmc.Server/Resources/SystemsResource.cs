@@ -253,39 +253,30 @@ public static class SystemsResource
         {
             return;
         }
-        var document = await JsonBody.ReadOrAnswerAsync(context);
+        using var document = await JsonBody.ReadActionOrAnswerAsync(context, "ComputerSystem.Reset", ResetParameters);
         if (document is null)
         {
             return;
         }
-        using (document)
+        if (slot.Runtime is not { } runtime)
         {
-            var problems = JsonBody.CheckAction(document!.RootElement, "ComputerSystem.Reset", ResetParameters);
-            if (problems.Count > 0)
+            await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.SlotUnusable(slot));
+            return;
+        }
+        var type = Enum.Parse<ResetType>(document.RootElement.GetProperty("ResetType").GetString()!);
+        try
+        {
+            if (!await IfMatchHoldsOrAnswerAsync(context, slot))
             {
-                await RedfishResponses.WriteErrorAsync(context, problems);
                 return;
             }
-            if (slot.Runtime is not { } runtime)
-            {
-                await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.SlotUnusable(slot));
-                return;
-            }
-            var type = Enum.Parse<ResetType>(document.RootElement.GetProperty("ResetType").GetString()!);
-            try
-            {
-                if (!await IfMatchHoldsOrAnswerAsync(context, slot))
-                {
-                    return;
-                }
-                await runtime.ResetAsync(type, context.RequestAborted);
-                context.Response.StatusCode = StatusCodes.Status204NoContent;
-                context.Response.Headers["OData-Version"] = "4.0";
-            }
-            catch (SlotRuntimeException e)
-            {
-                await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.ToMessage(e, slot, "ComputerSystem.Reset"));
-            }
+            await runtime.ResetAsync(type, context.RequestAborted);
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            context.Response.Headers["OData-Version"] = "4.0";
+        }
+        catch (SlotRuntimeException e)
+        {
+            await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.ToMessage(e, slot, "ComputerSystem.Reset"));
         }
     }
 
@@ -300,17 +291,10 @@ public static class SystemsResource
         {
             return;
         }
-        var document = await JsonBody.ReadOrAnswerAsync(context);
-        if (document is null)
+        using (var document = await JsonBody.ReadActionOrAnswerAsync(context, action, []))
         {
-            return;
-        }
-        using (document)
-        {
-            var problems = JsonBody.CheckAction(document!.RootElement, action, []);
-            if (problems.Count > 0)
+            if (document is null)
             {
-                await RedfishResponses.WriteErrorAsync(context, problems);
                 return;
             }
         }

@@ -27,17 +27,13 @@ public sealed class DiskServer : RunningServer
     }
 
     /// <summary>A request to a slot's own endpoint (slotN listens on 127.0.0.(10+N)).</summary>
-    public async Task<(HttpResponseMessage Response, JsonElement Body)> ToSlotAsync(int slot, HttpMethod method, string path, string? body = null,
-        HttpClient? client = null, Action<HttpRequestMessage>? configure = null)
-    {
-        using var request = new HttpRequestMessage(method, Url(path, $"127.0.0.{10 + slot}"));
-        if (body is not null)
-            request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
-        configure?.Invoke(request);
-        var response = await (client ?? Http).SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
-    }
+    public Task<(HttpResponseMessage Response, JsonElement Body)> ToSlotAsync(int slot, HttpMethod method, string path, string? body = null,
+        HttpClient? client = null, Action<HttpRequestMessage>? configure = null) =>
+        SendAsync(method, path, body, request =>
+        {
+            request.RequestUri = Url(path, $"127.0.0.{10 + slot}");
+            configure?.Invoke(request);
+        }, client);
 }
 
 /// <summary>
