@@ -139,7 +139,7 @@ public static class DomainXml
     }
 
     /// <summary>The boot mode the slot's firmware gives.</summary>
-    internal static BootMode BootModeOf(Slot slot) => slot.Template.Firmware == Firmware.Uefi ? BootMode.Uefi : BootMode.Legacy;
+    internal static BootMode BootModeOf(Slot slot) => BootOverride.ModeOf(slot.Template.Firmware);
 
     /// <summary>libvirt <c>&lt;os&gt;&lt;boot dev&gt;</c> values, in order, for an override.</summary>
     internal static IReadOnlyList<string> BootOrder(BootOverride? boot) =>

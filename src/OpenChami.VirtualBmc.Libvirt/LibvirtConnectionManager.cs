@@ -55,14 +55,20 @@ internal sealed class LibvirtConnectionManager : IDisposable
 
     /// <summary>
     /// True when a connection was established before and is now gone, closed or dead (libvirtd restarted or went away).
-    /// Cheap (virConnectIsAlive makes no RPC): the hypervisor polls it to reconnect, and so re-subscribe to events,
-    /// without waiting for the next call.
+    /// Cheap (virConnectIsAlive makes no RPC).
     /// </summary>
-    public bool ConnectionLost
+    public bool ConnectionLost => _everConnected && NeedsConnection;
+
+    /// <summary>
+    /// True when there is no live connection: never made (libvirt was down at start) or lost. The hypervisor polls it to
+    /// connect — and so reconcile and re-subscribe to events — promptly (the backoff throttles the attempts) rather than
+    /// at the next call or periodic resync.
+    /// </summary>
+    public bool NeedsConnection
     {
         get
         {
-            if (!_everConnected || _disposed)
+            if (_disposed)
             {
                 return false;
             }

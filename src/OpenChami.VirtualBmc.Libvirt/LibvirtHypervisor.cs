@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using System.Xml.Linq;
 using OpenChami.VirtualBmc.Slots.Catalog;
 using OpenChami.VirtualBmc.Slots.Runtime;
+using OpenChami.VirtualBmc.Slots.State;
 
 namespace OpenChami.VirtualBmc.Libvirt;
 
@@ -49,6 +50,7 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
     private Task? _resync;
     private IDisposable? _subscription;
     private IReadOnlyList<SlotReconcileResult> _lastReconcile = [];
+    private readonly TimeProvider _clock = TimeProvider.System;
 
     /// <param name="options">URI, domain rendering and timeouts.</param>
     /// <param name="slots">The host's slots (SiteConfiguration.Slots).</param>
@@ -57,21 +59,30 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
     /// The per-slot serializer, shared with whatever else acts on the slots (the disk provisioner), so a power action
     /// never interleaves with a reimage; a private one when null.
     /// </param>
-    public LibvirtHypervisor(LibvirtHypervisorOptions options, IReadOnlyList<Slot> slots, Func<Slot, SlotPlacement> placement, SlotSerializer? serializer = null)
+    /// <param name="states">
+    /// The slots' state, owned by the core: every reconcile result and a lost connection are reported there, and no
+    /// action touches a domain it does not call ours. New states when null (tests, one-shot commands).
+    /// </param>
+    public LibvirtHypervisor(LibvirtHypervisorOptions options, IReadOnlyList<Slot> slots, Func<Slot, SlotPlacement> placement, SlotSerializer? serializer = null,
+        IReadOnlyDictionary<string, SlotState>? states = null)
     {
         _options = options;
         _serializer = serializer ?? new SlotSerializer();
         _placement = placement;
         foreach (var slot in slots)
         {
-            var runtime = new LibvirtSlotRuntime(this, slot, options.Domain.DomainName(slot.Name));
+            var runtime = new LibvirtSlotRuntime(this, slot, options.Domain.DomainName(slot.Name), states?[slot.Name] ?? new SlotState(slot.Name));
             _byName.Add(slot.Name, runtime);
             _byUuid.Add(slot.Identity.Uuid, runtime);
         }
         _manager = new LibvirtConnectionManager(options.Uri, options.CallTimeout, options.Workers, options.ReconnectBackoff)
         {
             Connected = OnConnected,
-            Disconnected = _ => Interlocked.Exchange(ref _subscription, null)?.Dispose(),
+            Disconnected = _ =>
+            {
+                Interlocked.Exchange(ref _subscription, null)?.Dispose();
+                MarkUnknown("the connection was lost");
+            },
         };
         _dispatcher = Task.Run(DispatchEventsAsync);
     }
@@ -90,20 +101,59 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
     internal string Uri => _options.Uri;
 
     /// <summary>
-    /// Starts the periodic resync, connects and reconciles. Throws Unavailable when libvirt cannot be reached; the
-    /// resync keeps trying in the background (with backoff) and reconciles as soon as libvirt answers.
+    /// Starts the periodic resync, connects and reconciles. Throws Unavailable when libvirt cannot be reached (every
+    /// slot's state then says so); the background loop keeps trying promptly, with backoff, and reconciles as soon as
+    /// libvirt answers.
     /// </summary>
     public async Task<IReadOnlyList<SlotReconcileResult>> StartAsync(CancellationToken cancellationToken = default)
     {
         _resync ??= Task.Run(ResyncLoopAsync, CancellationToken.None);
-        return await _manager.RunAsync(_ => _lastReconcile, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await _manager.RunAsync(_ => _lastReconcile, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SlotRuntimeException e) when (e.Kind == SlotRuntimeErrorKind.Unavailable)
+        {
+            MarkUnknown(e.Message);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reconciles <paramref name="slots"/> once without defining or changing anything (validate): a missing domain is
+    /// <see cref="ReconcileOutcome.Missing"/>. Throws Unavailable when libvirt cannot be reached.
+    /// </summary>
+    public static IReadOnlyList<SlotReconcileResult> Check(LibvirtHypervisorOptions options, IReadOnlyList<Slot> slots, Func<Slot, SlotPlacement> placement)
+    {
+        LibvirtConnection connection;
+        try
+        {
+            connection = LibvirtConnection.Open(options.Uri);
+        }
+        catch (LibvirtException e)
+        {
+            throw new SlotRuntimeException(SlotRuntimeErrorKind.Unavailable, $"cannot connect to libvirt ({options.Uri}): {e.Message}", e);
+        }
+        using (connection)
+        {
+            return slots.Select(slot => Reconcile(connection, slot, options.Domain.DomainName(slot.Name), placement, options.Domain, define: false).Result).ToList();
+        }
+    }
+
+    private void MarkUnknown(string reason)
+    {
+        foreach (var runtime in _byName.Values)
+        {
+            runtime.ForgetBootOverride();
+            runtime.State.DomainUnknown(_options.Uri, reason);
+        }
     }
 
     /// <summary>Connects if needed (which reconciles), then re-reads every usable slot's state into the cache.</summary>
     public async Task ResyncAsync(CancellationToken cancellationToken = default)
     {
         await _manager.RunAsync(_ => true, cancellationToken).ConfigureAwait(false);
-        foreach (var runtime in _byName.Values.Where(r => r.Usable))
+        foreach (var runtime in _byName.Values.Where(r => r.State.Current.DomainActionable))
         {
             var state = await _manager.RunAsync(conn =>
             {
@@ -118,13 +168,14 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
     /// <summary>Runs <paramref name="body"/> for one slot: in the slot's turn, on a libvirt worker, errors mapped to the port's.</summary>
     internal async Task<T> RunSlotAsync<T>(LibvirtSlotRuntime slot, string what, Func<LibvirtConnection, LibvirtDomain, T> body, CancellationToken cancellationToken)
     {
-        slot.EnsureUsable();
+        slot.EnsureActionable();
         var turn = await _serializer.AcquireAsync(slot.SlotName, _options.SlotBusyTimeout, cancellationToken).ConfigureAwait(false);
         Task<T> wait;
         try
         {
             wait = _manager.Submit(conn =>
             {
+                slot.EnsureActionable(); // again: connecting may have reconciled and found the domain no longer ours
                 using var dom = conn.LookupByUuid(slot.Uuid);
                 return body(conn, dom);
             }, out var completion, cancellationToken);
@@ -169,34 +220,45 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
         var results = new List<SlotReconcileResult>();
         foreach (var runtime in _byName.Values)
         {
-            results.Add(Reconcile(connection, runtime));
+            var (result, observed, oncePending) = Reconcile(connection, runtime.Slot, runtime.DomainName, _placement, _options.Domain, define: true);
+            runtime.ForgetBootOverride();
+            if (observed is { } state)
+            {
+                runtime.Observe(state);
+                runtime.OncePending = oncePending;
+            }
+            runtime.State.Reconciled(result, _clock.GetUtcNow());
+            results.Add(result);
         }
         _lastReconcile = results;
     }
 
-    private SlotReconcileResult Reconcile(LibvirtConnection connection, LibvirtSlotRuntime runtime)
+    /// <summary>
+    /// Finds the slot's domain and compares it with the template: defines it when missing (if <paramref name="define"/>),
+    /// reports drift, never touches a foreign domain. Returns the outcome, the domain's power state when it is ours, and
+    /// whether a Once boot override is pending.
+    /// </summary>
+    private static (SlotReconcileResult Result, PowerState? Power, bool OncePending) Reconcile(LibvirtConnection connection, Slot slot, string name,
+        Func<Slot, SlotPlacement> placementOf, DomainRenderOptions options, bool define)
     {
-        var slot = runtime.Slot;
-        var name = runtime.DomainName;
-        SlotReconcileResult Result(ReconcileOutcome outcome, IReadOnlyList<DriftItem>? drift = null, string? message = null)
-        {
-            runtime.ForgetBootOverride();
-            runtime.Usable = outcome is ReconcileOutcome.Defined or ReconcileOutcome.InSync or ReconcileOutcome.Drifted;
-            runtime.UnusableReason = runtime.Usable ? null : message;
-            return new SlotReconcileResult(slot.Name, name, outcome, drift ?? [], message);
-        }
+        (SlotReconcileResult, PowerState?, bool) Result(ReconcileOutcome outcome, IReadOnlyList<DriftItem>? drift = null, string? message = null,
+            PowerState? power = null, bool oncePending = false) =>
+            (new SlotReconcileResult(slot.Name, name, outcome, drift ?? [], message), power, oncePending);
         try
         {
-            var placement = _placement(slot);
-            var expected = DomainXml.Render(slot, placement, _options.Domain);
-            var hash = DomainXml.TemplateHash(slot, placement, _options.Domain);
+            var placement = placementOf(slot);
+            var expected = DomainXml.Render(slot, placement, options);
+            var hash = DomainXml.TemplateHash(slot, placement, options);
             using var byName = connection.TryLookupByName(name);
             using var byUuid = connection.TryLookupByUuid(slot.Identity.Uuid);
             if (byName is null && byUuid is null)
             {
+                if (!define)
+                {
+                    return Result(ReconcileOutcome.Missing);
+                }
                 using var defined = connection.Define(expected.ToString());
-                runtime.Observe(PowerStateMapping.FromDomainState(defined.GetState().State));
-                return Result(ReconcileOutcome.Defined);
+                return Result(ReconcileOutcome.Defined, power: PowerStateMapping.FromDomainState(defined.GetState().State));
             }
             if (byName is null || byUuid is null || byName.Uuid != byUuid.Uuid)
             {
@@ -209,7 +271,7 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
             {
                 return Result(ReconcileOutcome.Foreign, message: $"domain '{name}' has no {DomainXml.MetadataNamespace} metadata: not ours, left untouched");
             }
-            if (metadata.SlotName != slot.Name || metadata.HostId != _options.Domain.HostId)
+            if (metadata.SlotName != slot.Name || metadata.HostId != options.HostId)
             {
                 return Result(ReconcileOutcome.Foreign,
                     message: $"domain '{name}' belongs to slot '{metadata.SlotName}' of host '{metadata.HostId}'; left untouched");
@@ -220,14 +282,16 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
             {
                 drift.Add(new DriftItem("template hash", hash, metadata.TemplateHash));
             }
-            if (drift.Count == 0 && DomainXml.ApplySerialLog(persistent, expected))
+            if (define && drift.Count == 0 && DomainXml.ApplySerialLog(persistent, expected))
             {
                 // The host's serial console log (libvirt.serialLogDirectory) changed: not drift, applied at the next start.
                 using var _ = connection.Define(persistent.ToString());
             }
-            runtime.Observe(PowerStateMapping.FromDomainState(byName.GetState().State));
-            runtime.OncePending = metadata.BootOverride?.Enabled == BootOverrideEnabled.Once;
-            return drift.Count == 0 ? Result(ReconcileOutcome.InSync) : Result(ReconcileOutcome.Drifted, drift, "left as it is; redefine the slot to apply the template");
+            var power = PowerStateMapping.FromDomainState(byName.GetState().State);
+            var once = metadata.BootOverride?.Enabled == BootOverrideEnabled.Once;
+            return drift.Count == 0
+                ? Result(ReconcileOutcome.InSync, power: power, oncePending: once)
+                : Result(ReconcileOutcome.Drifted, drift, "left as it is; redefine the slot to apply the template", power, once);
         }
         catch (Exception e) when (e is LibvirtException or ArgumentException or FormatException or System.Xml.XmlException)
         {
@@ -239,7 +303,7 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
     {
         await foreach (var e in _events.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            if (!_byUuid.TryGetValue(e.Uuid, out var runtime) || !runtime.Usable || runtime.DomainName != e.DomainName)
+            if (!_byUuid.TryGetValue(e.Uuid, out var runtime) || !runtime.State.Current.DomainActionable || runtime.DomainName != e.DomainName)
             {
                 continue;
             }
@@ -278,7 +342,7 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
             {
-                var lost = _manager.ConnectionLost;
+                var lost = _manager.NeedsConnection;
                 if (!lost && sinceResync.Elapsed < _options.ResyncInterval)
                 {
                     continue;

@@ -1,6 +1,7 @@
 using System.Xml.Linq;
 using OpenChami.VirtualBmc.Slots.Catalog;
 using OpenChami.VirtualBmc.Slots.Runtime;
+using OpenChami.VirtualBmc.Slots.State;
 
 namespace OpenChami.VirtualBmc.Libvirt;
 
@@ -10,12 +11,16 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
     private readonly LibvirtHypervisor _hypervisor;
     private int _state = (int)PowerState.Off;
 
-    internal LibvirtSlotRuntime(LibvirtHypervisor hypervisor, Slot slot, string domainName)
+    internal LibvirtSlotRuntime(LibvirtHypervisor hypervisor, Slot slot, string domainName, SlotState state)
     {
         _hypervisor = hypervisor;
         Slot = slot;
         DomainName = domainName;
+        State = state;
     }
+
+    /// <summary>The slot's state (its one owner is the core): reconcile results go there; actions ask it first.</summary>
+    internal SlotState State { get; }
 
     public string SlotName => Slot.Name;
 
@@ -32,11 +37,6 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
 
     internal Guid Uuid => Slot.Identity.Uuid;
 
-    /// <summary>False until reconciliation found the domain ours (or defined it).</summary>
-    internal volatile bool Usable;
-
-    internal volatile string? UnusableReason = "not reconciled yet";
-
     /// <summary>A Once boot override waits for the next start (saves a metadata read on every Started event).</summary>
     internal volatile bool OncePending;
 
@@ -52,11 +52,21 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
 
     internal void ForgetBootOverride() => _boot = null;
 
-    internal void EnsureUsable()
+    public BootOverride? KnownBootOverride => _boot;
+
+    /// <summary>Only a reconciled domain of ours is touched: Unavailable until the reconcile, Conflict when it is not ours.</summary>
+    internal void EnsureActionable()
     {
-        if (!Usable)
+        var state = State.Current;
+        switch (state.Domain)
         {
-            throw new SlotRuntimeException(SlotRuntimeErrorKind.Conflict, $"slot {SlotName} is not usable: {UnusableReason ?? "unknown"}");
+            case DomainStatus.Ours:
+                return;
+            case DomainStatus.Unknown:
+                throw new SlotRuntimeException(SlotRuntimeErrorKind.Unavailable, $"slot {SlotName}: its domain is not reconciled yet (libvirt at {_hypervisor.Uri} not reached)");
+            default:
+                throw new SlotRuntimeException(SlotRuntimeErrorKind.Conflict,
+                    $"slot {SlotName}: its domain is not this service's to act on: {string.Join("; ", state.DomainFindings.Select(f => f.Message))}");
         }
     }
 
@@ -189,7 +199,7 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
     /// <summary>From the cache when known (no libvirt call); otherwise read from the domain's metadata and remembered.</summary>
     public Task<BootOverride> GetBootOverrideAsync(CancellationToken cancellationToken = default)
     {
-        if (Usable && _boot is { } cached)
+        if (State.Current.DomainActionable && _boot is { } cached)
         {
             return Task.FromResult(cached);
         }

@@ -231,8 +231,9 @@ public sealed class HypervisorTests : IAsyncLifetime
         var second = await Assert.ThrowsAsync<SlotRuntimeException>(() => hv.StartAsync());
         Assert.Equal(SlotRuntimeErrorKind.Unavailable, second.Kind);
         Assert.Contains("next reconnect attempt", second.Message, StringComparison.Ordinal);
+        // Not reconciled yet is "try again later", never a conflict (which the Redfish layer would answer as a power-state 409).
         var notReady = await Assert.ThrowsAsync<SlotRuntimeException>(() => hv.FindSlot(_slots[0].Name)!.ResetAsync(ResetType.On));
-        Assert.Equal(SlotRuntimeErrorKind.Conflict, notReady.Kind);
+        Assert.Equal(SlotRuntimeErrorKind.Unavailable, notReady.Kind);
     }
 
     [Fact]

@@ -199,6 +199,8 @@ public sealed class SlotDiskProvisionerTests : IDisposable
 
         public bool CanChangeMedia => false;
 
+        public BootOverride? KnownBootOverride => null;
+
         public Task ResetAsync(ResetType type, CancellationToken cancellationToken = default)
         {
             if (type == ResetType.ForceOff && FailForceOff)

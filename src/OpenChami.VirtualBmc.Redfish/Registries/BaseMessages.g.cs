@@ -48,7 +48,7 @@ public static partial class BaseMessages
     /// <summary>Indicates that the action supplied with the `POST` operation is not supported by the resource.</summary>
     /// <param name="arg1">The name of the action.</param>
     public static RedfishMessage ActionNotSupported(string arg1) =>
-        Create("ActionNotSupported", 400, "The action %1 is not supported by the resource.", [arg1], "Critical", "Check the Actions property in the resource for the supported actions.");
+        Create("ActionNotSupported", 501, "The action %1 is not supported by the resource.", [arg1], "Critical", "Check the Actions property in the resource for the supported actions.");
 
     /// <summary>Indicates that the action was supplied with a duplicated action parameter in the request body.</summary>
     /// <param name="arg1">The name of the action.</param>
@@ -133,12 +133,12 @@ public static partial class BaseMessages
     /// <summary>Indicates that the request requires a specified chassis to be powered off.</summary>
     /// <param name="arg1">The `Id` of the chassis that is required to be powered off.</param>
     public static RedfishMessage ChassisPowerStateOffRequired(string arg1) =>
-        Create("ChassisPowerStateOffRequired", 400, "The chassis with Id '%1' is required to be powered off to perform this request.", [arg1], "Warning", "Power off the specified chassis and resubmit the request.");
+        Create("ChassisPowerStateOffRequired", 409, "The chassis with Id '%1' is required to be powered off to perform this request.", [arg1], "Warning", "Power off the specified chassis and resubmit the request.");
 
     /// <summary>Indicates that the request requires a specified chassis to be powered on.</summary>
     /// <param name="arg1">The Id of the chassis that is required to be powered on.</param>
     public static RedfishMessage ChassisPowerStateOnRequired(string arg1) =>
-        Create("ChassisPowerStateOnRequired", 400, "The chassis with Id '%1' is required to be powered on to perform this request.", [arg1], "Warning", "Power on the specified chassis and resubmit the request.");
+        Create("ChassisPowerStateOnRequired", 409, "The chassis with Id '%1' is required to be powered on to perform this request.", [arg1], "Warning", "Power on the specified chassis and resubmit the request.");
 
     /// <summary>Indicates that one or more fault or error conditions exist in a related resource.</summary>
     public static RedfishMessage ConditionInRelatedResource() =>
@@ -536,7 +536,7 @@ public static partial class BaseMessages
     /// <summary>Indicates that the operation failed because the service, such as the account service, is disabled and cannot accept requests.</summary>
     /// <param name="arg1">The URI of the disabled service.</param>
     public static RedfishMessage ServiceDisabled(string arg1) =>
-        Create("ServiceDisabled", 503, "The operation failed because the service at %1 is disabled and cannot accept requests.", [arg1], "Warning", "Enable the service and resubmit the request if the operation failed.");
+        Create("ServiceDisabled", 409, "The operation failed because the service at %1 is disabled and cannot accept requests.", [arg1], "Warning", "Enable the service and resubmit the request if the operation failed.");
 
     /// <summary>Indicates that the operation failed because the service is in an unknown state and cannot accept additional requests.</summary>
     public static RedfishMessage ServiceInUnknownState() =>
@@ -610,7 +610,7 @@ public static partial class BaseMessages
         ["AccountNotModified"] = new(0, "Warning", 200, "The account modification request failed."),
         ["AccountRemoved"] = new(0, "OK", 200, "The account was successfully removed."),
         ["ActionDeprecated"] = new(1, "Warning", 400, "The action %1 is deprecated."),
-        ["ActionNotSupported"] = new(1, "Critical", 400, "The action %1 is not supported by the resource."),
+        ["ActionNotSupported"] = new(1, "Critical", 501, "The action %1 is not supported by the resource."),
         ["ActionParameterDuplicate"] = new(2, "Warning", 400, "The action %1 was submitted with more than one value for the parameter %2."),
         ["ActionParameterMissing"] = new(2, "Critical", 400, "The action %1 requires the parameter %2 to be present in the request body."),
         ["ActionParameterNotSupported"] = new(2, "Warning", 400, "The parameter %1 for the action %2 is not supported on the target resource."),
@@ -624,8 +624,8 @@ public static partial class BaseMessages
         ["ArraySizeTooLong"] = new(2, "Warning", 400, "The array provided for property %1 exceeds the size limit %2."),
         ["ArraySizeTooShort"] = new(2, "Warning", 400, "The array provided for property %1 is under the minimum size limit %2."),
         ["AuthenticationTokenRequired"] = new(0, "Critical", 401, "The request could not be performed because an authentication token was not provided."),
-        ["ChassisPowerStateOffRequired"] = new(1, "Warning", 400, "The chassis with Id '%1' is required to be powered off to perform this request."),
-        ["ChassisPowerStateOnRequired"] = new(1, "Warning", 400, "The chassis with Id '%1' is required to be powered on to perform this request."),
+        ["ChassisPowerStateOffRequired"] = new(1, "Warning", 409, "The chassis with Id '%1' is required to be powered off to perform this request."),
+        ["ChassisPowerStateOnRequired"] = new(1, "Warning", 409, "The chassis with Id '%1' is required to be powered on to perform this request."),
         ["ConditionInRelatedResource"] = new(0, "Warning", 400, "One or more conditions exist in a related resource.  See the OriginOfCondition property."),
         ["CouldNotEstablishConnection"] = new(1, "Critical", 502, "The service failed to establish a connection with the URI '%1'."),
         ["CreateFailedMissingReqProperties"] = new(1, "Critical", 400, "The create operation failed because the required property %1 was missing from the request."),
@@ -707,7 +707,7 @@ public static partial class BaseMessages
         ["ResourceTypeIncompatible"] = new(2, "Critical", 400, "The @odata.type of the request body %1 is incompatible with the @odata.type of the resource, which is %2."),
         ["RestrictedPrivilege"] = new(1, "Warning", 403, "The operation was not successful because the privilege '%1' is restricted."),
         ["RestrictedRole"] = new(1, "Warning", 403, "The operation was not successful because the role '%1' is restricted."),
-        ["ServiceDisabled"] = new(1, "Warning", 503, "The operation failed because the service at %1 is disabled and cannot accept requests."),
+        ["ServiceDisabled"] = new(1, "Warning", 409, "The operation failed because the service at %1 is disabled and cannot accept requests."),
         ["ServiceInUnknownState"] = new(0, "Critical", 503, "The operation failed because the service is in an unknown state and can no longer take incoming requests."),
         ["ServiceShuttingDown"] = new(0, "Critical", 503, "The operation failed because the service is shutting down and can no longer take incoming requests."),
         ["ServiceTemporarilyUnavailable"] = new(1, "Critical", 503, "The service is temporarily unavailable.  Retry in %1 seconds."),

@@ -36,3 +36,23 @@ public static partial class PrivilegeRegistry
     public static bool Allows(IReadOnlyCollection<Privilege> held, Privilege[][] sets) =>
         sets.Any(set => set.All(p => p == Privilege.NoAuth || held.Contains(p)));
 }
+
+/// <summary>The predefined roles of DSP0266 (Administrator, Operator, ReadOnly) and the privileges each holds.</summary>
+public static class PredefinedRoles
+{
+    private static readonly IReadOnlyList<Privilege> Administrator =
+        [Privilege.Login, Privilege.ConfigureManager, Privilege.ConfigureUsers, Privilege.ConfigureSelf, Privilege.ConfigureComponents];
+
+    private static readonly IReadOnlyList<Privilege> Operator = [Privilege.Login, Privilege.ConfigureSelf, Privilege.ConfigureComponents];
+
+    private static readonly IReadOnlyList<Privilege> ReadOnly = [Privilege.Login, Privilege.ConfigureSelf];
+
+    /// <summary>The privileges of the predefined role <paramref name="roleId"/>; none for any other id.</summary>
+    public static IReadOnlyList<Privilege> PrivilegesOf(string roleId) => roleId switch
+    {
+        nameof(Administrator) => Administrator,
+        nameof(Operator) => Operator,
+        nameof(ReadOnly) => ReadOnly,
+        _ => [],
+    };
+}

@@ -25,7 +25,10 @@ STATUS = {
     "AccountForSessionNoLongerExists": 401, "ResourceAtUriUnauthorized": 401,
     "PasswordChangeRequired": 403,
     "SessionLimitExceeded": 503, "ServiceTemporarilyUnavailable": 503, "ServiceShuttingDown": 503,
-    "ServiceInUnknownState": 503, "ServiceDisabled": 503, "ResourceInStandby": 503,
+    "ServiceInUnknownState": 503, "ResourceInStandby": 503,
+    # Not transient, so not 503 (bmcweb's choice): a disabled service (a slot that failed host validation) and a
+    # chassis in the wrong power state are states the request conflicts with.
+    "ServiceDisabled": 409, "ChassisPowerStateOnRequired": 409, "ChassisPowerStateOffRequired": 409,
     "ResourceInUse": 409, "ResourceCreationConflict": 409, "ResourceAlreadyExists": 409,
     "PropertyValueConflict": 409, "PropertyValueExternalConflict": 409, "PropertyValueResourceConflict": 409,
     "ActionParameterValueConflict": 409,
@@ -34,7 +37,9 @@ STATUS = {
     "MaximumErrorsExceeded": 500, "ResourceExhaustion": 503, "CreateLimitReachedForResource": 400,
     "QueryNotSupported": 501, "QueryParameterUnsupported": 501, "QueryNotSupportedOnResource": 501,
     "QueryNotSupportedOnOperation": 501,
-    "ActionNotSupported": 400, "UnrecognizedRequestBody": 400,
+    # The action exists but this slot or hypervisor cannot do it (libvirt's test driver changing media, a diskless slot
+    # reimaged): the service lacks the functionality, not the request its form (bmcweb answers 400).
+    "ActionNotSupported": 501, "UnrecognizedRequestBody": 400,
 }
 
 def cs(s):

@@ -65,12 +65,10 @@ public static class Cli
     }
 
     /// <summary>Read once: payloads that show it are built per change, and reflection per request costs.</summary>
-    public static string VersionText { get; } =
-        typeof(Cli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     private static int Version(TextWriter stdout)
     {
-        stdout.WriteLine($"openchami-vbmc {VersionText}");
+        stdout.WriteLine($"openchami-vbmc {Hosting.ServiceVersion.Text}");
         return ExitCodes.Ok;
     }
 }

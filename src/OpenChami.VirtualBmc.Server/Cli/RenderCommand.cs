@@ -44,13 +44,13 @@ public static class RenderCommand
         {
             return RenderSeed(slot, line.Has("--seed"), line.Get("--seed-iso"), stdout);
         }
-        var binding = HostBinding.Check(site.Config, Serilog.Core.Logger.None);
-        if (!binding.Health[slot.Name].Usable)
+        var check = HostCheck.RunAsync(site.Config, HostCheckMode.BindingsOnly, Serilog.Core.Logger.None).GetAwaiter().GetResult();
+        if (check.States[slot.Name].Current.HasErrors)
         {
             stderr.WriteLine($"openchami-vbmc: render: slot {slot.Name} fails host validation; run 'openchami-vbmc validate --config {site.HostFile}'");
             return ExitCodes.SlotsFailed;
         }
-        var xml = DomainXml.Render(slot, binding.Placement(slot), NodeComposer.RenderOptions(site.Host));
+        var xml = DomainXml.Render(slot, check.Placement(slot), NodeComposer.RenderOptions(site.Host));
         stdout.WriteLine(xml.ToString());
         return ExitCodes.Ok;
     }

@@ -33,7 +33,7 @@ public static class ServeCommand
             var other => throw new UsageException($"serve: --log-format is text or json, not '{other}'"),
         };
         using var logger = Logging.Create(Logging.ParseLevel(line.Get("--log-level")), json);
-        logger.Information("openchami-vbmc {Version} starting with {Config}", Cli.VersionText, Path.GetFullPath(configPath));
+        logger.Information("openchami-vbmc {Version} starting with {Config}", Hosting.ServiceVersion.Text, Path.GetFullPath(configPath));
 
         var loaded = SiteLoader.Load(configPath);
         if (!loaded.Succeeded)

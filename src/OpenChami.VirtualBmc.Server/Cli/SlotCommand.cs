@@ -86,22 +86,26 @@ public static class SlotCommand
                 ? $"{verb}: refusing without --yes: this replaces slot {slot.Name}'s root disk, and everything written to it is lost"
                 : $"{verb}: refusing without --yes: this removes slot {slot.Name}'s root disk and seed, and everything written to them is lost");
         }
-        var binding = HostBinding.Check(site.Config, Serilog.Core.Logger.None);
-        if (!binding.Health[slot.Name].Usable)
+        // The host check serve runs, for this slot: its bindings, then its domain reconciled (defined if missing).
+        await using var check = await HostCheck.RunAsync(site.Config, HostCheckMode.Domain, Serilog.Core.Logger.None, only: [slot.Name]);
+        var state = check.States[slot.Name].Current;
+        if (check.Hypervisor is not { } hypervisor)
         {
             await stderr.WriteLineAsync($"openchami-vbmc: {verb}: slot {slot.Name} fails host validation, so its VM is not this service's to power off; nothing was done (run 'openchami-vbmc validate --config {site.HostFile}')");
             return ExitCodes.SlotsFailed;
         }
-        var serializer = SlotDisks.Serializer(site.Host);
-        var disks = SlotDisks.Create(site.Host, serializer);
-        await using var hypervisor = new LibvirtHypervisor(new LibvirtHypervisorOptions(site.Host.LibvirtUri, NodeComposer.RenderOptions(site.Host)),
-            [slot], binding.Placement, serializer);
+        var disks = check.Disks;
         try
         {
-            var reconciled = (await hypervisor.StartAsync()).Single();
-            if (NodeComposer.ReconcileFinding(reconciled) is { Code: not "DOMAIN_DRIFT" } finding)
+            if (!state.DomainActionable)
             {
-                await stderr.WriteLineAsync($"openchami-vbmc: {verb}: {finding.Code}: {finding.Message}; nothing was done");
+                // Unreachable libvirt or a domain that is not ours (a drifted one is ours: a reimage may power it off).
+                var finding = state.DomainFindings.Count > 0 ? state.DomainFindings[0] : null;
+                if (state.Domain == OpenChami.VirtualBmc.Slots.State.DomainStatus.Unknown)
+                {
+                    throw new SlotRuntimeException(SlotRuntimeErrorKind.Unavailable, finding?.Message ?? "libvirt not reached");
+                }
+                await stderr.WriteLineAsync($"openchami-vbmc: {verb}: {finding?.Code}: {finding?.Message}; nothing was done");
                 return ExitCodes.SlotsFailed;
             }
             var runtime = hypervisor.FindSlot(slot.Name)!;

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using OpenChami.VirtualBmc.Host;
 using OpenChami.VirtualBmc.Server.Hosting;
-using OpenChami.VirtualBmc.Slots.Images;
 using OpenChami.VirtualBmc.Slots.Validation;
 
 namespace OpenChami.VirtualBmc.Server.Cli;
@@ -16,8 +14,10 @@ public static class ValidateCommand
         Loads the host file, the node type and the accounts and image catalog files it names and reports every
         problem in them, each as file:line:column: error <code>: <message>. Then reads this host (sysfs: PCI
         devices, IOMMU groups, NUMA nodes, drivers, SR-IOV PF/VF links, netdev and RDMA names, CPUs, hugepages)
-        and checks every slot's device bindings and root disk (its image is in the catalog, the base image can
-        be had, an existing overlay is intact), reporting every finding of every slot (codes: docs/validation.md).
+        and checks every slot's device bindings, root disk (its image is in the catalog, the base image can be
+        had, an existing overlay is intact) and libvirt domain (ours and in sync with the template; one that is
+        not defined yet is no finding), reporting every finding of every slot (codes: docs/validation.md). It
+        is the check serve runs at start, without making disks or defining domains.
         When the host file names an inventoryExport, labels also resolve through it and each card's PCI VPD
         serial is compared with it (the kernel lets only root read VPD; docs/inventory-export.md).
           --config FILE      the host file (e.g. /etc/openchami-vbmc/host.yaml)
@@ -50,12 +50,10 @@ public static class ValidateCommand
             site = site with { Host = site.Host with { SysfsRoot = Path.GetFullPath(root) } };
         }
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var inventory = new SysfsInventorySource(site.Host.SysfsRoot).Read();
-        var read = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-        var disks = SlotDisks.Create(site.Host, SlotDisks.Serializer(site.Host));
-        var catalog = site.Slots.Any(s => s.Image is not null) ? disks.LookupAsync().GetAwaiter().GetResult() : new CatalogLookup(null, null, null);
-        var report = BindingValidator.Validate(site, inventory, [new ImageCheck(catalog, disks)]);
-        var validated = System.Diagnostics.Stopwatch.GetElapsedTime(started) - read;
+        var check = HostCheck.RunAsync(site, HostCheckMode.ReadOnly, Serilog.Core.Logger.None).GetAwaiter().GetResult();
+        var report = check.Report;
+        var inventory = check.Inventory;
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
 
         if (line.Has("--json"))
         {
@@ -73,7 +71,7 @@ public static class ValidateCommand
         }
         if (line.Has("--timings"))
         {
-            stderr.WriteLine($"timings: read host {read.TotalMilliseconds:F1} ms, validate {validated.TotalMilliseconds:F1} ms");
+            stderr.WriteLine($"timings: read host {check.ReadHost.TotalMilliseconds:F1} ms, validate {(elapsed - check.ReadHost).TotalMilliseconds:F1} ms");
         }
         return report.AllUsable ? ExitCodes.Ok : ExitCodes.SlotsFailed;
     }

@@ -2,31 +2,29 @@ using System.Net;
 using OpenChami.VirtualBmc.Slots;
 using OpenChami.VirtualBmc.Slots.Catalog;
 using OpenChami.VirtualBmc.Slots.Runtime;
+using OpenChami.VirtualBmc.Slots.State;
 
 namespace OpenChami.VirtualBmc.Server.Hosting;
-
-/// <summary>How a slot came out of host validation: usable or not, and every finding, as the Redfish layer shows them.</summary>
-public sealed record SlotHealth(bool Usable, IReadOnlyList<SlotFindingView> Findings)
-{
-    public static readonly SlotHealth Unchecked = new(true, []);
-}
-
-public sealed record SlotFindingView(string Code, string Severity, string? Device, string Message);
 
 /// <summary>A device of the slot with the host function it resolved to (null when it could not be resolved).</summary>
 public sealed record BoundDevice(DeviceBinding Binding, PciAddress? HostAddress, string? VendorId, string? DeviceId);
 
-/// <summary>Everything the Redfish layer knows of one slot.</summary>
+/// <summary>
+/// One slot as the Redfish layer serves it: its template, its VM, the devices it resolved to, and a view of its state,
+/// whose one owner is the core's <see cref="SlotState"/> (the host check and the libvirt adapter write it).
+/// </summary>
 /// <param name="machine">
 /// The slot's VM whether or not the slot is usable now (a slot whose root disk could not be made has a VM that a
 /// reimage may make usable); null when it has none (it failed host validation).
 /// </param>
-public sealed class SlotContext(Slot slot, ISlotRuntime? machine, SlotHealth health, IReadOnlyList<BoundDevice> devices)
+public sealed class SlotContext(Slot slot, ISlotRuntime? machine, SlotState state, IReadOnlyList<BoundDevice> devices)
 {
-    private SlotHealth _health = health;
-    private readonly Lock _healthGate = new();
-
     public Slot Slot { get; } = slot;
+
+    public SlotState State { get; } = state;
+
+    /// <summary>The slot's state now: findings, usable or not, whether its domain is reconciled.</summary>
+    public SlotStateSnapshot Health => State.Current;
 
     /// <summary>The VM when the slot is usable; null otherwise (actions are refused, its Status says why).</summary>
     public ISlotRuntime? Runtime => Health.Usable ? Machine : null;
@@ -34,32 +32,15 @@ public sealed class SlotContext(Slot slot, ISlotRuntime? machine, SlotHealth hea
     /// <summary>The VM even when the slot is not usable: what disk operations power off.</summary>
     public ISlotRuntime? Machine { get; } = machine;
 
-    public SlotHealth Health => Volatile.Read(ref _health);
-
-    /// <summary>Bumped whenever <see cref="Health"/> changes, so cached representations are made again.</summary>
-    public int Version => Volatile.Read(ref _version);
-
-    private int _version;
-
-    /// <summary>Replaces the findings of the given codes (after a disk operation fixed or changed them).</summary>
-    public void UpdateFindings(IReadOnlySet<string> codes, IReadOnlyList<SlotFindingView> add)
-    {
-        lock (_healthGate)
-        {
-            var kept = _health.Findings.Where(f => !codes.Contains(f.Code)).Concat(add).ToList();
-            Volatile.Write(ref _health, new SlotHealth(kept.All(f => f.Severity != "Error"), kept));
-            Interlocked.Increment(ref _version);
-        }
-    }
+    /// <summary>Bumped whenever the state changes, so cached representations are made again.</summary>
+    public int Version => Health.Version;
 
     public IReadOnlyList<BoundDevice> Devices { get; } = devices;
 
     public string Name => Slot.Name;
 
-    public PowerState PowerState => Runtime?.PowerState ?? PowerState.Off;
-
-    /// <summary>The cache file in the CD drive and the URL it came from (null when none was inserted since start).</summary>
-    public (string LocalPath, string Url)? MediaSource { get; set; }
+    /// <summary>The last known power state (from events and resyncs; kept while libvirt is away).</summary>
+    public PowerState PowerState => Machine?.PowerState ?? PowerState.Off;
 }
 
 /// <summary>The slots one listener serves: a slot endpoint serves its slot; the optional host endpoint serves all.</summary>
@@ -104,8 +85,11 @@ public sealed class NodeState
     /// <summary>Slot root disks and seeds (reimage, delete-state); set by the composer.</summary>
     public OpenChami.VirtualBmc.Slots.Images.SlotDiskProvisioner? Disks { get; init; }
 
-    /// <summary>Why the node is not ready to serve yet (null when ready): set by the composer.</summary>
-    public Func<string?> NotReadyReason { get; set; } = () => null;
+    /// <summary>Why the node is not ready to serve yet (null when ready): a slot whose domain is not reconciled yet.</summary>
+    public string? NotReadyReason() =>
+        Slots.FirstOrDefault(s => s.Health.Domain == DomainStatus.Unknown) is { } waiting
+            ? $"libvirt at {Site.Host.LibvirtUri} not reached yet (slot {waiting.Name} not reconciled)"
+            : null;
 
     public IEnumerable<(IPAddress Address, int Port)> Endpoints => _scopes.Keys;
 

@@ -3,7 +3,6 @@ using OpenChami.VirtualBmc.Media.Images;
 using OpenChami.VirtualBmc.Slots.Catalog;
 using OpenChami.VirtualBmc.Slots.Images;
 using OpenChami.VirtualBmc.Slots.Runtime;
-using OpenChami.VirtualBmc.Slots.Validation;
 
 namespace OpenChami.VirtualBmc.Server.Hosting;
 
@@ -15,16 +14,6 @@ namespace OpenChami.VirtualBmc.Server.Hosting;
 /// </summary>
 public static class SlotDisks
 {
-    /// <summary>The finding codes a disk operation decides (replaced when a reimage or delete-state changes them).</summary>
-    public static readonly IReadOnlySet<string> Codes = new HashSet<string>(StringComparer.Ordinal)
-    {
-        FindingCodes.ImageNoCatalog, FindingCodes.ImageCatalogUnavailable, FindingCodes.ImageUnknown, FindingCodes.ImageSourceMissing,
-        FindingCodes.DiskUnusable, FindingCodes.DiskProvisionFailed, DiskMissing,
-    };
-
-    /// <summary>Warning on a slot whose state was deleted while the service runs: it cannot start until reimaged.</summary>
-    public const string DiskMissing = "DISK_MISSING";
-
     public static SlotSerializer Serializer(HostConfig host) => new(Path.Combine(host.StateDirectory, "locks"));
 
     /// <summary>The provisioner with the ISO 9660 seed writer and the seed composer (templates with cloudInit.localSeed).</summary>
@@ -42,14 +31,4 @@ public static class SlotDisks
             serializer,
             seeds,
             seedFor);
-
-    /// <summary>The finding a failed disk operation leaves on its slot (the codes are those validate uses).</summary>
-    public static SlotFindingView Finding(DiskProvisioningException e) => new(e.Kind switch
-    {
-        DiskErrorKind.NoCatalog => FindingCodes.ImageNoCatalog,
-        DiskErrorKind.CatalogUnavailable => FindingCodes.ImageCatalogUnavailable,
-        DiskErrorKind.UnknownImage => FindingCodes.ImageUnknown,
-        DiskErrorKind.BackingMissing => FindingCodes.DiskUnusable,
-        _ => FindingCodes.DiskProvisionFailed,
-    }, "Error", null, e.Message);
 }

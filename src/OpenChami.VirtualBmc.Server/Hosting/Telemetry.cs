@@ -38,7 +38,7 @@ public sealed class Telemetry : IDisposable
         _meter.CreateObservableGauge("slot_usable", () => node.Slots.Select(s => new Measurement<int>(s.Health.Usable ? 1 : 0, new KeyValuePair<string, object?>("slot", s.Name))),
             description: "1 when the slot passed host validation");
         _meter.CreateObservableGauge("validation_findings", () => node.Slots.SelectMany(s => s.Health.Findings.GroupBy(f => f.Severity)
-            .Select(g => new Measurement<int>(g.Count(), new("slot", s.Name), new("severity", g.Key)))),
+            .Select(g => new Measurement<int>(g.Count(), new("slot", s.Name), new("severity", g.Key.ToString())))),
             description: "Host validation findings per slot and severity");
 
         _libvirt.InstrumentPublished = (instrument, listener) =>

@@ -33,9 +33,14 @@ public static class RedfishResponses
 
     public static Task WriteErrorAsync(HttpContext context, RedfishMessage message) => WriteErrorAsync(context, [message]);
 
+    /// <summary>The error body of the messages, with the first one's status; a 503 "retry in N seconds" also sets Retry-After.</summary>
     public static Task WriteErrorAsync(HttpContext context, IReadOnlyList<RedfishMessage> messages)
     {
         var error = RedfishErrors.From(messages);
+        if (messages[0].MessageId == BaseMessages.ServiceTemporarilyUnavailable("").MessageId)
+        {
+            context.Response.Headers.RetryAfter = messages[0].MessageArgs[0];
+        }
         var bytes = JsonSerializer.SerializeToUtf8Bytes(error, RedfishJsonContext.Wire.RedfishError);
         return WriteBytesAsync(context, bytes, messages[0].HttpStatus, describedBy: null);
     }
@@ -48,14 +53,28 @@ public static class RedfishResponses
         return $"W/\"{Convert.ToHexStringLower(hash[..8])}\"";
     }
 
+    /// <summary>204: an action or write done, nothing to show (with the headers every Redfish response carries).</summary>
+    public static void NoContent(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+        SetCommonHeaders(context.Response);
+    }
+
+    /// <summary>The headers every Redfish response carries.</summary>
+    public static void SetCommonHeaders(HttpResponse response)
+    {
+        response.Headers["OData-Version"] = "4.0";
+        response.Headers.CacheControl = "no-store";
+    }
+
     private static async Task WriteBytesAsync(HttpContext context, byte[] bytes, int status, string? describedBy, string? knownETag = null)
     {
         var response = context.Response;
         response.StatusCode = status;
         var headers = response.Headers;
-        headers["OData-Version"] = "4.0";
-        headers.CacheControl = "no-store";
-        if (status == StatusCodes.Status200OK && HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
+        SetCommonHeaders(response);
+        // A representation's ETag: only a successful read (GET or HEAD) has one, never an error body.
+        if (status == StatusCodes.Status200OK && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)))
         {
             var etag = knownETag ?? ETagOf(bytes);
             headers.ETag = etag;

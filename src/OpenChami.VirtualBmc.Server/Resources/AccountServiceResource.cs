@@ -10,14 +10,6 @@ namespace OpenChami.VirtualBmc.Server.Resources;
 /// <summary>AccountService, its accounts (from the accounts file) and the three predefined roles. Read side.</summary>
 public static class AccountServiceResource
 {
-    /// <summary>The predefined roles of DSP0266 and the privileges each holds.</summary>
-    public static readonly IReadOnlyDictionary<AccountRole, IReadOnlyList<Privilege>> RolePrivileges = new Dictionary<AccountRole, IReadOnlyList<Privilege>>
-    {
-        [AccountRole.Administrator] = [Privilege.Login, Privilege.ConfigureManager, Privilege.ConfigureUsers, Privilege.ConfigureSelf, Privilege.ConfigureComponents],
-        [AccountRole.Operator] = [Privilege.Login, Privilege.ConfigureSelf, Privilege.ConfigureComponents],
-        [AccountRole.ReadOnly] = [Privilege.Login, Privilege.ConfigureSelf],
-    };
-
     public static AccountService Build(SecurityConfig security) => new(
         Paths.AccountService, "#AccountService.v1_10_0.AccountService", "AccountService", "Account Service", true,
         AuthFailureLoggingThreshold: 1, AccountLockoutThreshold: security.LockoutThreshold,
@@ -30,7 +22,7 @@ public static class AccountServiceResource
 
     public static Role Role(AccountRole role) => new(
         Paths.Role(role.ToString()), "#Role.v1_2_1.Role", role.ToString(), $"{role} role", role.ToString(), true,
-        RolePrivileges[role].Select(p => p.ToString()).ToList());
+        PredefinedRoles.PrivilegesOf(role.ToString()).Select(p => p.ToString()).ToList());
 
     public static void Map(IEndpointRouteBuilder app)
     {

@@ -22,7 +22,7 @@ public static class ManagersResource
             IdentityDeriver.NameBasedUuid($"{node.Site.Host.HostId}/{ScopeName(scope)}/manager").ToString(),
             serviceUuid,
             "OpenCHAMI Virtual BMC",
-            Cli.Cli.VersionText,
+            ServiceVersion.Text,
             "On",
             Status.EnabledOk,
             new ODataId(Paths.ManagerNics),

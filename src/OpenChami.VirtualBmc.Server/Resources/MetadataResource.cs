@@ -94,7 +94,7 @@ public static class MetadataResource
     private static async Task WriteAsync(HttpContext context, byte[] bytes, string contentType)
     {
         context.Response.ContentType = contentType;
-        context.Response.Headers["OData-Version"] = "4.0";
+        RedfishResponses.SetCommonHeaders(context.Response);
         context.Response.Headers.ETag = RedfishResponses.ETagOf(bytes);
         context.Response.ContentLength = bytes.Length;
         if (!HttpMethods.IsHead(context.Request.Method))

@@ -24,7 +24,7 @@ public static class ServiceRootResource
         RedfishVersion,
         ServiceUuid(node, scope).ToString(),
         "OpenCHAMI",
-        $"OpenCHAMI Virtual BMC {Cli.Cli.VersionText}",
+        $"OpenCHAMI Virtual BMC {ServiceVersion.Text}",
         Features,
         new ODataId(Paths.Systems),
         new ODataId(Paths.Chassis),

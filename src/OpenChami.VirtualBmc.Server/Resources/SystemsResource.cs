@@ -8,6 +8,8 @@ using OpenChami.VirtualBmc.Server.Protocol;
 using OpenChami.VirtualBmc.Slots.Catalog;
 using OpenChami.VirtualBmc.Slots.Images;
 using OpenChami.VirtualBmc.Slots.Runtime;
+using OpenChami.VirtualBmc.Slots.State;
+using OpenChami.VirtualBmc.Slots.Validation;
 
 namespace OpenChami.VirtualBmc.Server.Resources;
 
@@ -39,15 +41,15 @@ public static class SystemsResource
             s.Template.Profile ?? nodeType.Name,
             s.Identity.SerialNumber,
             s.Identity.Uuid.ToString(),
-            $"vBMC {Cli.Cli.VersionText} {(firmware == Firmware.Uefi ? "UEFI" : "BIOS")}",
+            $"vBMC {ServiceVersion.Text} {(firmware == Firmware.Uefi ? "UEFI" : "BIOS")}",
             power.ToString(),
             new Boot(
                 boot.Enabled.ToString(),
                 boot.Target.ToString(),
-                boot.Mode == BootMode.Uefi ? "UEFI" : "Legacy",
+                BootModes.Of(boot.Mode),
                 OverrideEnabledValues,
                 AllowedTargets(firmware),
-                [firmware == Firmware.Uefi ? "UEFI" : "Legacy"]),
+                [BootModes.Of(firmware)]),
             new ProcessorSummary(1, s.Template.Cpu.Cores, s.Template.Cpu.Cores, "QEMU Virtual CPU", Status.EnabledOk),
             new MemorySummary(s.Template.Memory.SizeGiB, Status.EnabledOk),
             new SerialConsole(0, new SerialConsoleProtocol(false, 623), new SerialConsoleProtocol(false, 22), new SerialConsoleProtocol(false, 23)),
@@ -67,7 +69,7 @@ public static class SystemsResource
                 s.Template.Profile,
                 s.Image,
                 slot.Health.Usable,
-                slot.Health.Findings.Select(f => new OemFinding(f.Code, f.Severity, f.Device, f.Message)).ToList())));
+                slot.Health.Findings.Select(f => new OemFinding(f.Code, f.Severity.ToString(), f.Device, f.Message)).ToList())));
     }
 
     public static IReadOnlyList<string> AllowedTargets(Firmware firmware) =>
@@ -83,7 +85,7 @@ public static class SystemsResource
             ValidationFindingMessageId,
             $"Host validation check {f.Code} failed for {(f.Device is null ? "the slot" : "device " + f.Device)}: {f.Message}",
             [f.Code, f.Device ?? "", f.Message],
-            f.Severity == "Error" ? "Critical" : "Warning")).ToList();
+            f.Severity == FindingSeverity.Error ? "Critical" : "Warning")).ToList();
 
     /// <summary>The project's OEM message for a validation finding (args: code, device, detail); see docs/redfish.md.</summary>
     public const string ValidationFindingMessageId = "OpenCHAMIVbmc.1.0.SlotValidationFinding";
@@ -104,9 +106,18 @@ public static class SystemsResource
     public static async Task<Representation> CurrentAsync(HttpContext context, SlotContext slot)
     {
         var power = slot.PowerState;
-        var boot = slot.Runtime is { } runtime
-            ? await runtime.GetBootOverrideAsync(context.RequestAborted)
-            : BootOverride.Default(slot.Slot.Template.Firmware == Firmware.Uefi ? BootMode.Uefi : BootMode.Legacy);
+        // A usable slot's override is cached by the runtime; otherwise — or when libvirt went away under the call — what
+        // was last known, without calling libvirt: reads answer while actions wait for the reconcile.
+        var lastKnown = slot.Machine?.KnownBootOverride ?? BootOverride.Default(BootOverride.ModeOf(slot.Slot.Template.Firmware));
+        BootOverride boot;
+        try
+        {
+            boot = slot.Runtime is { } runtime ? await runtime.GetBootOverrideAsync(context.RequestAborted) : lastKnown;
+        }
+        catch (SlotRuntimeException) when (!slot.Health.Usable)
+        {
+            boot = lastKnown;
+        }
         var nodeType = RequestScope.Node(context).Site.NodeType;
         var version = slot.Version;
         if (Representations.TryGetValue(slot, out var known) && known.Power == power && known.Boot == boot && ReferenceEquals(known.NodeType, nodeType) && known.Version == version)
@@ -126,13 +137,8 @@ public static class SystemsResource
             RedfishResponses.WriteAsync(context, Collection(RequestScope.Of(context)), RedfishJsonContext.Wire.ResourceCollection));
         app.MapRedfishGet("/redfish/v1/Systems/{id}", "ComputerSystem", GetSystemAsync);
         app.MapRedfishPatch("/redfish/v1/Systems/{id}", "ComputerSystem", PatchSystemAsync);
-        app.MapRedfishGet("/redfish/v1/Systems/{id}/ResetActionInfo", "ActionInfo", async context =>
-        {
-            if (await RequestScope.SlotAsync(context, "ActionInfo") is { } slot)
-            {
-                await RedfishResponses.WriteAsync(context, ResetActionInfo(slot.Name), RedfishJsonContext.Wire.ActionInfo);
-            }
-        });
+        app.MapRedfishGet("/redfish/v1/Systems/{id}/ResetActionInfo", "ActionInfo", context => SlotRequests.ReadAsync(context, "ActionInfo", slot =>
+            RedfishResponses.WriteAsync(context, ResetActionInfo(slot.Name), RedfishJsonContext.Wire.ActionInfo)));
         app.MapRedfishPost("/redfish/v1/Systems/{id}/Actions/ComputerSystem.Reset", "ComputerSystem", ResetAsync);
         // Administrator only: a reimage or delete-state destroys the slot's disk, which the registry's ComputerSystem
         // POST privilege (ConfigureComponents, which Operators hold for power control) should not reach.
@@ -142,24 +148,14 @@ public static class SystemsResource
             DiskActionAsync(context, Paths.DeleteStateAction, DeleteStateAsync));
     }
 
-    private static async Task GetSystemAsync(HttpContext context)
-    {
-        if (await RequestScope.SlotAsync(context, "ComputerSystem") is not { } slot)
-        {
-            return;
-        }
-        try
+    private static Task GetSystemAsync(HttpContext context) =>
+        SlotRequests.ReadAsync(context, "ComputerSystem", async slot =>
         {
             var current = await CurrentAsync(context, slot);
             await RedfishResponses.WriteSerializedAsync(context, current.Bytes, current.ETag, current.DescribedBy);
-        }
-        catch (SlotRuntimeException e)
-        {
-            await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.ToMessage(e, slot, "ComputerSystem"));
-        }
-    }
+        });
 
-    private static readonly IReadOnlyList<BodyProperty> SystemProperties =
+    private static readonly SlotWrite PatchSystem = new("ComputerSystem", "ComputerSystem", BodyKind.Patch,
     [
         new("Boot", JsonValueKind.Object),
         .. new[]
@@ -168,193 +164,87 @@ public static class SystemsResource
             "ProcessorSummary", "MemorySummary", "SerialConsole", "Status", "EthernetInterfaces", "VirtualMedia", "PCIeDevices",
             "Links", "Actions", "Oem",
         }.Select(name => new BodyProperty(name, JsonValueKind.Undefined, Writable: false)),
-    ];
-
-    private static async Task PatchSystemAsync(HttpContext context)
+    ])
     {
-        if (await RequestScope.SlotAsync(context, "ComputerSystem") is not { } slot)
-        {
-            return;
-        }
-        var document = await JsonBody.ReadOrAnswerAsync(context);
-        if (document is null)
-        {
-            return;
-        }
-        using (document)
-        {
-            var body = document!.RootElement;
-            var firmware = slot.Slot.Template.Firmware;
-            var bootProperties = new List<BodyProperty>
-            {
-                new("BootSourceOverrideTarget", JsonValueKind.String, AllowedValues: AllowedTargets(firmware)),
+        Check = (body, slot) => body.TryGetProperty("Boot", out var boot) && boot.ValueKind == JsonValueKind.Object
+            ? JsonBody.CheckPatch(boot,
+            [
+                new("BootSourceOverrideTarget", JsonValueKind.String, AllowedValues: AllowedTargets(slot.Slot.Template.Firmware)),
                 new("BootSourceOverrideEnabled", JsonValueKind.String, AllowedValues: OverrideEnabledValues),
-                new("BootSourceOverrideMode", JsonValueKind.String, AllowedValues: [firmware == Firmware.Uefi ? "UEFI" : "Legacy"]),
-            };
-            var problems = JsonBody.CheckPatch(body, SystemProperties);
-            if (body.TryGetProperty("Boot", out var boot) && boot.ValueKind == JsonValueKind.Object)
-            {
-                problems.AddRange(JsonBody.CheckPatch(boot, bootProperties, "Boot/"));
-            }
-            if (problems.Count > 0)
-            {
-                await RedfishResponses.WriteErrorAsync(context, problems);
-                return;
-            }
-            if (slot.Runtime is not { } runtime)
-            {
-                await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.SlotUnusable(slot));
-                return;
-            }
-            try
-            {
-                if (!await IfMatchHoldsOrAnswerAsync(context, slot))
-                {
-                    return;
-                }
-                var current = await runtime.GetBootOverrideAsync(context.RequestAborted);
-                var wanted = current with
-                {
-                    Target = boot.TryGetProperty("BootSourceOverrideTarget", out var t) ? Enum.Parse<BootSource>(t.GetString()!) : current.Target,
-                    Enabled = boot.TryGetProperty("BootSourceOverrideEnabled", out var e) ? Enum.Parse<BootOverrideEnabled>(e.GetString()!) : current.Enabled,
-                };
-                await runtime.SetBootOverrideAsync(wanted, context.RequestAborted);
-                var after = await CurrentAsync(context, slot);
-                await RedfishResponses.WriteSerializedAsync(context, after.Bytes, after.ETag, after.DescribedBy);
-            }
-            catch (SlotRuntimeException e)
-            {
-                await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.ToMessage(e, slot, "ComputerSystem"));
-            }
-        }
-    }
+                new("BootSourceOverrideMode", JsonValueKind.String, AllowedValues: [BootModes.Of(slot.Slot.Template.Firmware)]),
+            ], "Boot/")
+            : [],
+    };
 
-    /// <summary>True when If-Match is absent or names the System's current ETag; otherwise answers 412 and returns false.</summary>
-    private static async Task<bool> IfMatchHoldsOrAnswerAsync(HttpContext context, SlotContext slot)
+    private static Task PatchSystemAsync(HttpContext context) => SlotRequests.WriteAsync(context, PatchSystem, async request =>
     {
-        if (context.Request.Headers.IfMatch.Count == 0)
+        var boot = request.Body.GetProperty("Boot");
+        var current = await request.Machine.GetBootOverrideAsync(request.Aborted);
+        var wanted = current with
         {
-            return true;
-        }
-        var current = await CurrentAsync(context, slot);
-        if (RedfishResponses.IfMatchHolds(context.Request, current.ETag))
-        {
-            return true;
-        }
-        await RedfishResponses.WriteErrorAsync(context, BaseMessages.PreconditionFailed());
-        return false;
-    }
+            Target = boot.TryGetProperty("BootSourceOverrideTarget", out var t) ? Enum.Parse<BootSource>(t.GetString()!) : current.Target,
+            Enabled = boot.TryGetProperty("BootSourceOverrideEnabled", out var e) ? Enum.Parse<BootOverrideEnabled>(e.GetString()!) : current.Enabled,
+        };
+        await request.Machine.SetBootOverrideAsync(wanted, request.Aborted);
+        var after = await CurrentAsync(context, request.Slot);
+        await RedfishResponses.WriteSerializedAsync(context, after.Bytes, after.ETag, after.DescribedBy);
+    });
 
-    private static readonly IReadOnlyList<BodyProperty> ResetParameters = [new("ResetType", JsonValueKind.String, AllowedValues: ResetTypes, Required: true)];
+    private static readonly SlotWrite Reset = new("ComputerSystem.Reset", "ComputerSystem", BodyKind.Action,
+        [new("ResetType", JsonValueKind.String, AllowedValues: ResetTypes, Required: true)]);
 
-    private static async Task ResetAsync(HttpContext context)
+    private static Task ResetAsync(HttpContext context) => SlotRequests.WriteAsync(context, Reset, async request =>
     {
-        if (await RequestScope.SlotAsync(context, "ComputerSystem") is not { } slot)
-        {
-            return;
-        }
-        using var document = await JsonBody.ReadActionOrAnswerAsync(context, "ComputerSystem.Reset", ResetParameters);
-        if (document is null)
-        {
-            return;
-        }
-        if (slot.Runtime is not { } runtime)
-        {
-            await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.SlotUnusable(slot));
-            return;
-        }
-        var type = Enum.Parse<ResetType>(document.RootElement.GetProperty("ResetType").GetString()!);
+        var type = request.Body.GetProperty("ResetType").GetString()!;
         try
         {
-            if (!await IfMatchHoldsOrAnswerAsync(context, slot))
-            {
-                return;
-            }
-            await runtime.ResetAsync(type, context.RequestAborted);
-            context.Response.StatusCode = StatusCodes.Status204NoContent;
-            context.Response.Headers["OData-Version"] = "4.0";
+            await request.Machine.ResetAsync(Enum.Parse<ResetType>(type), request.Aborted);
         }
-        catch (SlotRuntimeException e)
+        catch (SlotRuntimeException e) when (e.Kind == SlotRuntimeErrorKind.NotProvisioned)
         {
-            await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.ToMessage(e, slot, "ComputerSystem.Reset"));
+            await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.ToMessage(e, request.Slot, Reset.Name, ("ResetType", type)));
+            return;
         }
-    }
+        RedfishResponses.NoContent(context);
+    });
 
     /// <summary>
     /// The OEM disk actions: an empty body (unknown parameters refused), If-Match like Reset, run to completion before
     /// the answer (a first download of a large base image makes the call slow; the service fetches the base images of
     /// its slots at start, so a reimage usually only revalidates and writes a 256 KiB overlay). 200 with Base Success.
+    /// Only the domain must be ours: a reimage is how a slot whose disk failed becomes usable again.
     /// </summary>
-    private static async Task DiskActionAsync(HttpContext context, string action, Func<SlotDiskProvisioner, SlotContext, ISlotRuntime, CancellationToken, Task<string>> run)
-    {
-        if (await RequestScope.SlotAsync(context, "ComputerSystem") is not { } slot)
+    private static Task DiskActionAsync(HttpContext context, string action, Func<SlotDiskProvisioner, SlotContext, ISlotRuntime, CancellationToken, Task<string>> run) =>
+        SlotRequests.WriteAsync(context, new SlotWrite(action, "ComputerSystem", BodyKind.Action, [], DomainOnly: true), async request =>
         {
-            return;
-        }
-        using (var document = await JsonBody.ReadActionOrAnswerAsync(context, action, []))
-        {
-            if (document is null)
+            var audit = context.Features.Get<OpenChami.VirtualBmc.Server.Audit.AuditScope>();
+            var log = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("OpenChami.VirtualBmc.Server.SlotDisks");
+            if (RequestScope.Node(context).Disks is not { } disks)
             {
+                await RedfishResponses.WriteErrorAsync(context, BaseMessages.ActionNotSupported(action));
                 return;
             }
-        }
-        var audit = context.Features.Get<OpenChami.VirtualBmc.Server.Audit.AuditScope>();
-        if (RequestScope.Node(context).Disks is not { } disks)
-        {
-            await RedfishResponses.WriteErrorAsync(context, BaseMessages.ActionNotSupported(action));
-            return;
-        }
-        // A slot that failed host validation has no VM of ours that could be powered off first: not touched.
-        if (slot.Machine is not { } machine)
-        {
-            await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.SlotUnusable(slot));
-            return;
-        }
-        try
-        {
-            if (!await IfMatchHoldsOrAnswerAsync(context, slot))
+            string detail;
+            try
             {
-                return;
+                detail = await run(disks, request.Slot, request.Machine, request.Aborted);
             }
-            var detail = await run(disks, slot, machine, context.RequestAborted);
-            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("OpenChami.VirtualBmc.Server.SlotDisks")
-                .LogInformation("slot {Slot}: {Action}: {Detail}", slot.Name, action, detail);
-            if (audit is not null)
+            catch (Exception e) when (e is DiskProvisioningException or SlotRuntimeException)
             {
-                audit.Detail = detail;
+                log.LogError("slot {Slot}: {Action} failed: {Message}", request.Slot.Name, action, e.Message);
+                audit?.Detail = e.Message;
+                throw;
             }
+            log.LogInformation("slot {Slot}: {Action}: {Detail}", request.Slot.Name, action, detail);
+            audit?.Detail = detail;
             await RedfishResponses.WriteAsync(context, new ActionResult([BaseMessages.Success().ToInfo()]), RedfishJsonContext.Wire.ActionResult);
-        }
-        catch (DiskProvisioningException e)
-        {
-            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("OpenChami.VirtualBmc.Server.SlotDisks")
-                .LogError("slot {Slot}: {Action} failed: {Message}", slot.Name, action, e.Message);
-            if (audit is not null)
-            {
-                audit.Detail = e.Message;
-            }
-            var message = DiskErrors.ToMessage(e, action, slot.Slot.Image);
-            if (message.HttpStatus == StatusCodes.Status503ServiceUnavailable)
-            {
-                context.Response.Headers.RetryAfter = "60";
-            }
-            await RedfishResponses.WriteErrorAsync(context, message);
-        }
-        catch (SlotRuntimeException e)
-        {
-            if (audit is not null)
-            {
-                audit.Detail = e.Message;
-            }
-            await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.ToMessage(e, slot, action));
-        }
-    }
+        });
 
     private static async Task<string> ReimageAsync(SlotDiskProvisioner disks, SlotContext slot, ISlotRuntime machine, CancellationToken cancellationToken)
     {
         var result = await disks.ReimageAsync(slot.Slot, machine, cancellationToken);
         // A fresh disk clears what was wrong with the old one; the slot may become usable without a restart.
-        slot.UpdateFindings(SlotDisks.Codes, []);
+        slot.State.Replace(FindingSource.Disk, []);
         return $"reimaged: {result.RootDisk} on base image {result.Base.Sha256} (was {result.PowerBefore}, now Off)"
             + (result.SeedProblem is { } problem ? $"; seed not rewritten: {problem}" : "");
     }
@@ -364,8 +254,8 @@ public static class SystemsResource
         var result = await disks.DeleteStateAsync(slot.Slot, machine, cancellationToken);
         if (slot.Slot.Image is not null)
         {
-            slot.UpdateFindings(new HashSet<string>(StringComparer.Ordinal) { SlotDisks.DiskMissing },
-                [new SlotFindingView(SlotDisks.DiskMissing, "Warning", null, "the slot's state was deleted: it has no root disk and is not started until it is reimaged (or the service restarts and makes one)")]);
+            slot.State.Replace(FindingSource.Disk, [new ValidationFinding(FindingCodes.DiskMissing, FindingSeverity.Warning, slot.Name, null, "a root disk", "none",
+                "the slot's state was deleted: it has no root disk and is not started until it is reimaged (or the service restarts and makes one)")]);
         }
         return $"deleted: {(result.Removed.Count == 0 ? "nothing (no state)" : string.Join(", ", result.Removed))} (was {result.PowerBefore}, now Off)";
     }

@@ -18,7 +18,9 @@ public static partial class ValidationReportResource
         string Summary,
         IReadOnlyList<SlotReport> Slots);
 
-    public sealed record SlotReport(string Slot, bool Usable, IReadOnlyList<SlotFindingView> Findings);
+    public sealed record SlotReport(string Slot, bool Usable, IReadOnlyList<FindingView> Findings);
+
+    public sealed record FindingView(string Code, string Severity, string? Device, string Message);
 
     [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonSerializable(typeof(Report))]
@@ -29,7 +31,8 @@ public static partial class ValidationReportResource
         var usable = scope.Slots.Count(s => s.Health.Usable);
         return new Report(Paths.ValidationReport, "#OpenCHAMIValidationReport.v1_0_0.OpenCHAMIValidationReport", "ValidationReport",
             "Host validation report", $"{usable} of {scope.Slots.Count} slots usable",
-            scope.Slots.Select(s => new SlotReport(s.Name, s.Health.Usable, s.Health.Findings)).ToList());
+            scope.Slots.Select(s => new SlotReport(s.Name, s.Health.Usable,
+                s.Health.Findings.Select(f => new FindingView(f.Code, f.Severity.ToString(), f.Device, f.Message)).ToList())).ToList());
     }
 
     public static void Map(IEndpointRouteBuilder app) =>

@@ -34,7 +34,9 @@ public static class VirtualMediaResource
             new ActionTarget($"{basePath}/{MediaId}/Actions/VirtualMedia.InsertMedia"),
             new ActionTarget($"{basePath}/{MediaId}/Actions/VirtualMedia.EjectMedia")));
 
-    private static readonly IReadOnlyList<BodyProperty> InsertParameters =
+    private const string InsertAction = "VirtualMedia.InsertMedia";
+
+    private static readonly SlotWrite Insert = new(InsertAction, "ComputerSystem", BodyKind.Action,
     [
         new("Image", JsonValueKind.String, Required: true),
         new("Inserted", JsonValueKind.True),
@@ -43,17 +45,17 @@ public static class VirtualMediaResource
         new("TransferProtocolType", JsonValueKind.String, AllowedValues: ["HTTP", "HTTPS"]),
         new("UserName", JsonValueKind.String),
         new("Password", JsonValueKind.String),
-    ];
+    ], IfMatch: false)
+    {
+        Check = (body, _) => CheckInsert(body),
+    };
+
+    private static readonly SlotWrite Eject = new("VirtualMedia.EjectMedia", "ComputerSystem", BodyKind.OptionalAction, [], IfMatch: false);
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapRedfishGet("/redfish/v1/Systems/{id}/VirtualMedia", "VirtualMediaCollection", async context =>
-        {
-            if (await RequestScope.SlotAsync(context, "ComputerSystem") is { } slot)
-            {
-                await WriteCollection(context, Paths.SystemMedia(slot.Name), [$"{Paths.SystemMedia(slot.Name)}/{MediaId}"]);
-            }
-        });
+        app.MapRedfishGet("/redfish/v1/Systems/{id}/VirtualMedia", "VirtualMediaCollection", context => SlotRequests.ReadAsync(context, "ComputerSystem", slot =>
+            WriteCollection(context, Paths.SystemMedia(slot.Name), [$"{Paths.SystemMedia(slot.Name)}/{MediaId}"])));
         app.MapRedfishGet("/redfish/v1/Systems/{id}/VirtualMedia/{media}", "VirtualMedia", async context =>
         {
             if (await RequestScope.SlotAsync(context, "ComputerSystem") is { } slot && await MediaExists(context))
@@ -121,7 +123,7 @@ public static class VirtualMediaResource
         {
             var image = slot.Runtime is { } runtime ? await runtime.GetInsertedMediaAsync(context.RequestAborted) : null;
             // Show the URL the client inserted (credentials and query never stored), not the cache file it became.
-            if (image is not null && slot.MediaSource is { } source && source.LocalPath == image)
+            if (image is not null && slot.State.MediaSource is { } source && source.LocalPath == image)
             {
                 image = source.Url;
             }
@@ -133,126 +135,78 @@ public static class VirtualMediaResource
         }
     }
 
-    private static async Task InsertAsync(HttpContext context, SlotContext slot)
+    private static IEnumerable<RedfishMessage> CheckInsert(JsonElement body)
     {
-        var document = await JsonBody.ReadOrAnswerAsync(context);
-        if (document is null)
+        // A missing Image, or one of the wrong type, is reported by the parameter check.
+        if (body.TryGetProperty("Image", out var imageValue) && imageValue.ValueKind == JsonValueKind.String && CheckImage(imageValue.GetString()!, body) is { } problem)
         {
-            return;
+            yield return problem;
         }
-        using (document)
+        foreach (var name in new[] { "Inserted", "WriteProtected" })
         {
-            const string action = "VirtualMedia.InsertMedia";
-            var body = document!.RootElement;
-            var problems = JsonBody.CheckAction(body, action, InsertParameters);
-            if (problems.Count == 0 && body.TryGetProperty("Image", out var imageValue))
+            // Only "insert now, read-only" is offered: the CD is always write-protected and inserted at once.
+            if (body.TryGetProperty(name, out var flag) && flag.ValueKind == JsonValueKind.False)
             {
-                var text = imageValue.GetString()!;
-                if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-                {
-                    problems.Add(BaseMessages.ActionParameterValueFormatError(text, "Image", action));
-                }
-                else if (!string.IsNullOrEmpty(uri.UserInfo))
-                {
-                    // Credentials in the URL would be shown back in Image and stored in the domain XML.
-                    problems.Add(BaseMessages.ActionParameterValueFormatError(uri.GetLeftPart(UriPartial.Scheme) + "***@" + uri.Host, "Image", action));
-                }
-                else if (body.TryGetProperty("TransferProtocolType", out var protocol) && !string.Equals(protocol.GetString(), uri.Scheme, StringComparison.OrdinalIgnoreCase))
-                {
-                    problems.Add(BaseMessages.ActionParameterValueConflict("TransferProtocolType", protocol.GetString()!));
-                }
+                yield return BaseMessages.ActionParameterNotSupported(name, InsertAction);
             }
-            foreach (var name in new[] { "Inserted", "WriteProtected" })
-            {
-                // Only "insert now, read-only" is offered: the CD is always write-protected and inserted at once.
-                if (body.TryGetProperty(name, out var flag) && flag.ValueKind == JsonValueKind.False)
-                {
-                    problems.Add(BaseMessages.ActionParameterNotSupported(name, action));
-                }
-            }
-            if (body.TryGetProperty("UserName", out _) != body.TryGetProperty("Password", out _))
-            {
-                problems.Add(BaseMessages.ActionParameterMissing(action, body.TryGetProperty("UserName", out _) ? "Password" : "UserName"));
-            }
-            if (problems.Count > 0)
-            {
-                await RedfishResponses.WriteErrorAsync(context, problems);
-                return;
-            }
-            if (slot.Runtime is not { } runtime)
-            {
-                await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.SlotUnusable(slot));
-                return;
-            }
-            if (!runtime.CanChangeMedia)
-            {
-                // Say so before downloading anything (libvirt's test driver cannot change media).
-                await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.ToMessage(
-                    new SlotRuntimeException(SlotRuntimeErrorKind.NotSupported, "the hypervisor cannot change media"), slot, action));
-                return;
-            }
-            var image = new Uri(body.GetProperty("Image").GetString()!);
-            var credentials = body.TryGetProperty("UserName", out var user) && body.TryGetProperty("Password", out var password)
-                ? new ImageCredentials(user.GetString()!, password.GetString()!)
-                : null;
-            var fetcher = context.RequestServices.GetRequiredService<IImageFetcher>();
-            try
-            {
-                // The service downloads the image (address pinning, redirect checks, size cap); QEMU only sees the local file.
-                var fetched = await fetcher.FetchAsync(image, credentials, slot.Name, context.RequestAborted);
-                await runtime.InsertMediaAsync(fetched.Path, context.RequestAborted);
-                slot.MediaSource = (fetched.Path, fetched.SourceUrl.ToString());
-                NoContent(context);
-            }
-            catch (ImageFetchException e)
-            {
-                await RedfishResponses.WriteErrorAsync(context, MediaErrors.ToMessage(e, image));
-            }
-            catch (SlotRuntimeException e)
-            {
-                await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.ToMessage(e, slot, action));
-            }
+        }
+        if (body.TryGetProperty("UserName", out _) != body.TryGetProperty("Password", out _))
+        {
+            yield return BaseMessages.ActionParameterMissing(InsertAction, body.TryGetProperty("UserName", out _) ? "Password" : "UserName");
         }
     }
 
-    private static async Task EjectAsync(HttpContext context, SlotContext slot)
+    private static RedfishMessage? CheckImage(string text, JsonElement body)
     {
-        if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
-            var (document, error) = await JsonBody.ReadAsync(context.Request);
-            using (document)
-            {
-                var problems = error is not null ? [error] : JsonBody.CheckAction(document!.RootElement, "VirtualMedia.EjectMedia", []);
-                if (problems.Count > 0)
-                {
-                    await RedfishResponses.WriteErrorAsync(context, problems);
-                    return;
-                }
-            }
+            return BaseMessages.ActionParameterValueFormatError(text, "Image", InsertAction);
         }
-        if (slot.Runtime is not { } runtime)
+        if (!string.IsNullOrEmpty(uri.UserInfo))
         {
-            await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.SlotUnusable(slot));
+            // Credentials in the URL would be shown back in Image and stored in the domain XML.
+            return BaseMessages.ActionParameterValueFormatError(uri.GetLeftPart(UriPartial.Scheme) + "***@" + uri.Host, "Image", InsertAction);
+        }
+        return body.TryGetProperty("TransferProtocolType", out var protocol) && !string.Equals(protocol.GetString(), uri.Scheme, StringComparison.OrdinalIgnoreCase)
+            ? BaseMessages.ActionParameterValueConflict("TransferProtocolType", protocol.GetString()!)
+            : null;
+    }
+
+    private static Task InsertAsync(HttpContext context, SlotContext slot) => SlotRequests.WriteAsync(context, Insert, async request =>
+    {
+        if (!request.Machine.CanChangeMedia)
+        {
+            // Say so before downloading anything (libvirt's test driver cannot change media).
+            await RedfishResponses.WriteErrorAsync(context, BaseMessages.ActionNotSupported(InsertAction));
             return;
         }
+        var body = request.Body;
+        var image = new Uri(body.GetProperty("Image").GetString()!);
+        var credentials = body.TryGetProperty("UserName", out var user) && body.TryGetProperty("Password", out var password)
+            ? new ImageCredentials(user.GetString()!, password.GetString()!)
+            : null;
+        var fetcher = context.RequestServices.GetRequiredService<IImageFetcher>();
         try
         {
-            await runtime.EjectMediaAsync(context.RequestAborted);
-            context.RequestServices.GetRequiredService<IImageFetcher>().Release(slot.Name);
-            slot.MediaSource = null;
-            NoContent(context);
+            // The service downloads the image (address pinning, redirect checks, size cap); QEMU only sees the local file.
+            var fetched = await fetcher.FetchAsync(image, credentials, slot.Name, request.Aborted);
+            await request.Machine.InsertMediaAsync(fetched.Path, request.Aborted);
+            slot.State.MediaSource = (fetched.Path, fetched.SourceUrl.ToString());
+            RedfishResponses.NoContent(context);
         }
-        catch (SlotRuntimeException e)
+        catch (ImageFetchException e)
         {
-            await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.ToMessage(e, slot, "VirtualMedia.EjectMedia"));
+            await RedfishResponses.WriteErrorAsync(context, MediaErrors.ToMessages(e, image, InsertAction));
         }
-    }
+    }, slot);
 
-    private static void NoContent(HttpContext context)
+    private static Task EjectAsync(HttpContext context, SlotContext slot) => SlotRequests.WriteAsync(context, Eject, async request =>
     {
-        context.Response.StatusCode = StatusCodes.Status204NoContent;
-        context.Response.Headers["OData-Version"] = "4.0";
-    }
+        await request.Machine.EjectMediaAsync(request.Aborted);
+        context.RequestServices.GetRequiredService<IImageFetcher>().Release(slot.Name);
+        slot.State.MediaSource = null;
+        RedfishResponses.NoContent(context);
+    }, slot);
 
     private static async Task<bool> MediaExists(HttpContext context)
     {

@@ -107,7 +107,7 @@ public sealed class AuthMiddleware(Authenticator authenticator, SessionStore ses
         }
         if (config.InsecureAnonymous is { } anonymous && context.Connection.RemoteIpAddress is { } remote && anonymous.Networks.Any(n => n.Contains(remote)))
         {
-            return (new RequestIdentity("anonymous", anonymous.Role, AccountServiceResource.RolePrivileges[anonymous.Role], "insecure-anonymous"), null);
+            return (new RequestIdentity("anonymous", anonymous.Role, PredefinedRoles.PrivilegesOf(anonymous.Role.ToString()), "insecure-anonymous"), null);
         }
         return (null, BaseMessages.NoValidSession());
     }
@@ -122,7 +122,7 @@ public sealed class AuthMiddleware(Authenticator authenticator, SessionStore ses
     private Account? FindAccount(string user) => accounts().FirstOrDefault(a => a.UserName == user);
 
     public static RequestIdentity IdentityOf(Account account, string via, string? sessionId = null) =>
-        new(account.UserName, account.Role, AccountServiceResource.RolePrivileges[account.Role], via, sessionId);
+        new(account.UserName, account.Role, PredefinedRoles.PrivilegesOf(account.Role.ToString()), via, sessionId);
 
     private static bool TryDecodeBasic(string? parameter, out string user, out string password)
     {

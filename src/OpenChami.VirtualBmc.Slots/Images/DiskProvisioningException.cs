@@ -50,3 +50,20 @@ public sealed class DiskProvisioningException : Exception
     /// <summary>For fetch failures: where the catalog said the bytes are (no user information, no query).</summary>
     public Uri? ImageSource { get; init; }
 }
+
+/// <summary>The finding a failed disk operation leaves on its slot: the codes host validation (ImageCheck) uses.</summary>
+public static class DiskFindings
+{
+    public static string CodeOf(DiskProvisioningException e) => e.Kind switch
+    {
+        DiskErrorKind.NoCatalog => Validation.FindingCodes.ImageNoCatalog,
+        DiskErrorKind.CatalogUnavailable => Validation.FindingCodes.ImageCatalogUnavailable,
+        DiskErrorKind.UnknownImage => Validation.FindingCodes.ImageUnknown,
+        DiskErrorKind.BackingMissing => Validation.FindingCodes.DiskUnusable,
+        DiskErrorKind.FetchFailed when e.FetchKind == ImageFetchErrorKind.NotFound && e.ImageSource is { IsFile: true } => Validation.FindingCodes.ImageSourceMissing,
+        _ => Validation.FindingCodes.DiskProvisionFailed,
+    };
+
+    public static Validation.ValidationFinding For(string slot, DiskProvisioningException e) =>
+        new(CodeOf(e), Validation.FindingSeverity.Error, slot, null, "a root disk", e.Kind.ToString(), e.Message);
+}

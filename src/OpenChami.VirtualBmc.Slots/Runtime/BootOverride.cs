@@ -14,6 +14,9 @@ public sealed record BootOverride(BootSource Target, BootOverrideEnabled Enabled
 {
     public static BootOverride Default(BootMode mode) => new(BootSource.None, BootOverrideEnabled.Disabled, mode);
 
+    /// <summary>The boot mode of a slot's firmware: UEFI firmware boots Uefi, SeaBIOS Legacy.</summary>
+    public static BootMode ModeOf(Catalog.Firmware firmware) => firmware == Catalog.Firmware.Uefi ? BootMode.Uefi : BootMode.Legacy;
+
     /// <summary>True when the override changes the boot order at all.</summary>
     public bool IsActive => Enabled != BootOverrideEnabled.Disabled && Target != BootSource.None;
 }

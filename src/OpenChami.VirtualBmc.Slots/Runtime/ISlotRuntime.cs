@@ -18,6 +18,9 @@ public interface ISlotRuntime
 
     Task<BootOverride> GetBootOverrideAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>The boot override as last read or written (null when unknown). Never calls the hypervisor.</summary>
+    BootOverride? KnownBootOverride { get; }
+
     /// <summary>Persists the override for the next boot; never restarts the VM.</summary>
     Task SetBootOverrideAsync(BootOverride value, CancellationToken cancellationToken = default);
 

@@ -13,6 +13,8 @@ public enum ReconcileOutcome
     Foreign,
     /// <summary>Reconciliation failed (see the message).</summary>
     Failed,
+    /// <summary>Checked without defining (validate): the VM is not defined yet; the service defines it at start.</summary>
+    Missing,
 }
 
 /// <summary>One difference between the VM and its template: what it is, what the template wants, what the VM has.</summary>

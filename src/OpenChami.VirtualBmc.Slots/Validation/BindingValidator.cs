@@ -277,7 +277,10 @@ public static class BindingValidator
         }
     }
 
-    /// <summary>The kernel's VFIO rule: every other member is a bridge, unbound, pci-stub, or vfio-pci and in this same slot.</summary>
+    /// <summary>
+    /// The kernel's VFIO rule: every other member is a bridge, unbound, pci-stub, or vfio-pci and used by no other slot
+    /// (a vfio-pci member given to no slot is a Warning: the group is viable and this slot's VM holds it while it runs).
+    /// </summary>
     private static void CheckIommuGroup(SlotCheckContext context, ResolvedDevice device, Dictionary<PciAddress, List<(string Slot, string Device)>> owners, List<ValidationFinding> findings)
     {
         var f = device.Function!;
@@ -298,12 +301,20 @@ public static class BindingValidator
             var inThisSlot = owners.TryGetValue(memberAddress, out var o) && o.Any(x => x.Slot == context.Slot.Name);
             if (member.Driver == VfioPci)
             {
-                if (!inThisSlot)
+                if (o is null)
                 {
-                    var where = o is null ? "given to no slot" : "given to " + string.Join(", ", o.Select(x => $"{x.Slot}/{x.Device}"));
+                    // VFIO needs every member bound to vfio-pci and used nowhere else: a sibling given to no slot (a GPU's
+                    // HDMI audio function) keeps the group viable; this slot's VM owns the whole group while it runs.
+                    findings.Add(context.Finding(FindingCodes.IommuGroupSplit, FindingSeverity.Warning, name,
+                        $"every vfio-pci member of IOMMU group {number} in slot {context.Slot.Name}", $"{memberAddress} ({member.Driver}) is given to no slot",
+                        $"group {number} also holds {memberAddress} (vfio-pci), which no slot takes: the group works, and is held by this slot's VM while it runs, so no other VM can use {memberAddress}; give it to this slot to make that explicit"));
+                }
+                else if (!inThisSlot)
+                {
+                    var where = "given to " + string.Join(", ", o.Select(x => $"{x.Slot}/{x.Device}"));
                     findings.Add(context.Finding(FindingCodes.IommuGroupSplit, FindingSeverity.Error, name,
                         $"every vfio-pci member of IOMMU group {number} in slot {context.Slot.Name}", $"{memberAddress} ({member.Driver}) is {where}",
-                        $"group {number} is shared with {memberAddress}, which this slot does not take: a group goes to one VM as a whole; give {memberAddress} to this slot or unbind it"));
+                        $"group {number} is shared with {memberAddress}, which another slot takes: a group goes to one VM as a whole; give {memberAddress} to this slot or move this device"));
                 }
                 continue;
             }

@@ -34,6 +34,11 @@ public static class FindingCodes
     public const string ImageSourceMissing = "IMAGE_SOURCE_MISSING";
     public const string DiskUnusable = "DISK_UNUSABLE";
     public const string DiskProvisionFailed = "DISK_PROVISION_FAILED";
+    public const string DiskMissing = "DISK_MISSING";
+    public const string DomainDrift = "DOMAIN_DRIFT";
+    public const string DomainForeign = "DOMAIN_FOREIGN";
+    public const string DomainDefineFailed = "DOMAIN_DEFINE_FAILED";
+    public const string LibvirtUnreachable = "LIBVIRT_UNREACHABLE";
     public const string InventoryHostMismatch = "INVENTORY_HOST_MISMATCH";
     public const string InventoryLabelConflict = "INVENTORY_LABEL_CONFLICT";
     public const string InventorySerialMismatch = "INVENTORY_SERIAL_MISMATCH";

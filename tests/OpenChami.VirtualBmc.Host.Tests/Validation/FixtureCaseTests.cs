@@ -209,6 +209,18 @@ public sealed class FixtureCaseTests : IDisposable
     }
 
     [Fact]
+    public void A_vfio_member_given_to_no_slot_keeps_the_group_viable_and_is_a_warning()
+    {
+        // A GPU passed through without its HDMI-audio sibling, the sibling on vfio-pci and given to no slot: VFIO accepts
+        // the group (every member on vfio-pci, none used elsewhere), so the slot stays usable, with a warning.
+        var report = BuildAndValidate(temp, Valid().IommuGroup("0000:bc:00.7", 13).Bind("0000:bc:00.7", "vfio-pci"));
+
+        AssertFindings(report, "slot0", (FindingCodes.IommuGroupSplit, "gpu0", "every vfio-pci member of IOMMU group 13 in slot slot0", "0000:bc:00.7 (vfio-pci) is given to no slot"));
+        Assert.Equal(FindingSeverity.Warning, report.For("slot0")!.Findings.Single().Severity);
+        Assert.True(report.For("slot0")!.IsUsable);
+    }
+
+    [Fact]
     public void Unbound_and_pci_stub_members_are_allowed_in_the_group()
     {
         var tree = Valid().IommuGroup("0000:bc:00.7", 13).IommuGroup("0000:bc:01.0", 13)

@@ -43,7 +43,7 @@ public sealed class SlotDiskStartupTests
 
         File.WriteAllText(Path.Combine(dir.Path, "images.yaml"), File.ReadAllText(Path.Combine(dir.Path, "images.yaml")).Replace("name: other-image", "name: ubuntu-hpc-base", StringComparison.Ordinal));
         var result = await node.State.Disks!.ReimageAsync(slot0.Slot, slot0.Machine);
-        slot0.UpdateFindings(SlotDisks.Codes, []);
+        slot0.State.Replace(OpenChami.VirtualBmc.Slots.State.FindingSource.Disk, []);
         Assert.True(slot0.Health.Usable);
         Assert.NotNull(slot0.Runtime);
         Assert.Equal(result.Base.Path, new Qcow2Overlay().Read(result.RootDisk)!.BackingFile);

@@ -139,7 +139,9 @@ public sealed class DiskActionTests(DiskServer server) : IClassFixture<DiskServe
             var (response, body) = await server.SendAsync(HttpMethod.Post, Reimage(0), "{}");
 
             Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
-            Assert.Equal("Base.1.22.ResourceAtUriInUnknownFormat", Code(body));
+            // The catalog's image server is the operator's upstream (502, OperationFailed); the detail follows it.
+            Assert.Equal(["Base.1.22.OperationFailed", "Base.1.22.ResourceAtUriInUnknownFormat"],
+                body.GetProperty("error").GetProperty("@Message.ExtendedInfo").EnumerateArray().Select(m => m.GetProperty("MessageId").GetString()));
             Assert.Equal(inode, Inode(disk));
             Assert.Equal(bytes, await File.ReadAllBytesAsync(disk));
             Assert.False(File.Exists(disk + ".new"));
@@ -172,8 +174,8 @@ public sealed class DiskActionTests(DiskServer server) : IClassFixture<DiskServe
 
         var (refused, error) = await Power(1, "On");
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
-        Assert.Equal("Base.1.22.ResourceNotFound", Code(error));
-        Assert.Contains("RootDisk", error.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Base.1.22.ActionParameterValueConflict", Code(error));
+        Assert.Contains("'ResetType' with the requested value of 'On'", error.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
 
         var (reimaged, _) = await server.ToSlotAsync(1, HttpMethod.Post, Reimage(1), "{}");
         Assert.Equal(HttpStatusCode.OK, reimaged.StatusCode);
