@@ -114,7 +114,7 @@ public static class SystemsResource
         {
             boot = slot.Runtime is { } runtime ? await runtime.GetBootOverrideAsync(context.RequestAborted) : lastKnown;
         }
-        catch (SlotRuntimeException) when (!slot.Health.Usable)
+        catch (SlotRuntimeException e) when (!slot.Health.Usable || e.Kind == SlotRuntimeErrorKind.Unavailable)
         {
             boot = lastKnown;
         }
