@@ -17,9 +17,18 @@ public sealed record ServiceRoot(
     ODataId Managers,
     ODataId SessionService,
     ODataId AccountService,
-    ServiceRootLinks Links) : IRedfishResource;
+    ServiceRootLinks Links,
+    ServiceRootOem Oem) : IRedfishResource;
 
 public sealed record ServiceRootLinks(ODataId Sessions);
+
+public sealed record ServiceRootOem([property: JsonPropertyName("OpenCHAMI")] ServiceRootOemOpenChami OpenChami);
+
+/// <summary>The project's OEM part of the service root: where a crawl finds the host validation report.</summary>
+public sealed record ServiceRootOemOpenChami([property: JsonPropertyName("@odata.type")] string ODataType, ODataId ValidationReport);
+
+/// <summary>GET /redfish: the protocol versions this service offers (DSP0266 §7.2), without authentication.</summary>
+public sealed record RedfishVersions([property: JsonPropertyName("v1")] string V1);
 
 /// <summary>Which optional protocol features (query parameters) the service implements.</summary>
 public sealed record ProtocolFeaturesSupported(

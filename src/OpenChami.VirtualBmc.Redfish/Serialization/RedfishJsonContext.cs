@@ -9,6 +9,7 @@ namespace OpenChami.VirtualBmc.Redfish.Serialization;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     PropertyNamingPolicy = JsonKnownNamingPolicy.Unspecified)]
 [JsonSerializable(typeof(ServiceRoot))]
+[JsonSerializable(typeof(RedfishVersions))]
 [JsonSerializable(typeof(ResourceCollection))]
 [JsonSerializable(typeof(ComputerSystem))]
 [JsonSerializable(typeof(RedfishError))]

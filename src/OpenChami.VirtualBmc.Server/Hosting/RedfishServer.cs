@@ -74,6 +74,7 @@ public static class RedfishServer
         app.Use(InternalErrorAsRedfish);
         app.Use(SecurityHeaders.Invoke);
         app.Use(SelectScope);
+        app.Use(OnlyMemberQuery.Invoke);
         app.UseRouting();
         app.UseHttpMetrics(options => options.ReduceStatusCodeCardinality());
         app.Use(ProtocolMiddleware.Invoke);

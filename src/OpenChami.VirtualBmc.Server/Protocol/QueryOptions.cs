@@ -29,6 +29,10 @@ public sealed record QueryOptions(bool Only, IReadOnlyList<string>? Select, int?
             switch (key)
             {
                 case "only":
+                    if (value.Length > 0)
+                    {
+                        return (None, BaseMessages.QueryParameterValueFormatError(value, key)); // `only` takes no value
+                    }
                     only = true;
                     break;
                 case "$select":

@@ -78,6 +78,11 @@ public static class RedfishResponses
         {
             var etag = knownETag ?? ETagOf(bytes);
             headers.ETag = etag;
+            // DSP0266: GET and HEAD say which methods the resource takes (clients learn from it what is writable).
+            if (ProtocolMiddleware.AllowHeader(context) is { Length: > 0 } allow)
+            {
+                headers.Allow = allow;
+            }
             if (describedBy is not null)
             {
                 headers.Link = $"<{describedBy}>; rel=describedby";

@@ -54,7 +54,7 @@ public static class MetadataResource
     private static byte[] Build()
     {
         var references = References.Select(r => Reference($"http://redfish.dmtf.org/schemas/v1/{r.File}", r.Namespaces))
-            .Append(Reference(OemSchemaPath, ["OpenCHAMIComputerSystem", "OpenCHAMIComputerSystem.v1_0_0", "OpenCHAMIPCIeDevice.v1_0_0", "OpenCHAMIValidationReport.v1_0_0"]));
+            .Append(Reference(OemSchemaPath, ["OpenCHAMIComputerSystem", "OpenCHAMIComputerSystem.v1_0_0", "OpenCHAMIPCIeDevice.v1_0_0", "OpenCHAMIValidationReport.v1_0_0", "OpenCHAMIServiceRoot.v1_0_0"]));
         var root = new XElement(Edmx + "Edmx", new XAttribute(XNamespace.Xmlns + "edmx", Edmx), new XAttribute("Version", "4.0"),
             references,
             new XElement(Edmx + "DataServices",
@@ -96,6 +96,7 @@ public static class MetadataResource
         context.Response.ContentType = contentType;
         RedfishResponses.SetCommonHeaders(context.Response);
         context.Response.Headers.ETag = RedfishResponses.ETagOf(bytes);
+        context.Response.Headers.Allow = ProtocolMiddleware.AllowHeader(context);
         context.Response.ContentLength = bytes.Length;
         if (!HttpMethods.IsHead(context.Request.Method))
         {

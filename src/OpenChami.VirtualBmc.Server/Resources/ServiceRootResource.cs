@@ -31,14 +31,20 @@ public static class ServiceRootResource
         new ODataId(Paths.Managers),
         new ODataId(SessionServiceResource.Path),
         new ODataId(Paths.AccountService),
-        new ServiceRootLinks(new ODataId(SessionServiceResource.SessionsPath)));
+        new ServiceRootLinks(new ODataId(SessionServiceResource.SessionsPath)),
+        new ServiceRootOem(new ServiceRootOemOpenChami("#OpenCHAMIServiceRoot.v1_0_0.OpenCHAMIServiceRoot", new ODataId(Paths.ValidationReport))));
 
     /// <summary>The service's own UUID: stable per endpoint, distinct from the system's; the Manager's ServiceEntryPointUUID.</summary>
     public static Guid ServiceUuid(NodeState node, EndpointScope scope) =>
         IdentityDeriver.NameBasedUuid(scope.IsHostEndpoint ? $"{node.Site.Host.HostId}/host-service" : $"{node.Site.Host.HostId}/{scope.Slots[0].Name}/service");
 
-    public static void Map(IEndpointRouteBuilder app) =>
+    public static void Map(IEndpointRouteBuilder app)
+    {
         // Routing ignores a trailing slash, so this one route answers both /redfish/v1 and /redfish/v1/ with 200.
         app.MapRedfishGet(Paths.Root, "ServiceRoot", context =>
             RedfishResponses.WriteAsync(context, Build(RequestScope.Node(context), RequestScope.Of(context)), RedfishJsonContext.Wire.ServiceRoot));
+        // The version document, anonymous like the service root (DSP0266 §7.2: {"v1": "/redfish/v1/"}).
+        app.MapRedfishGet("/redfish", "ServiceRoot", context =>
+            RedfishResponses.WriteAsync(context, new RedfishVersions("/redfish/v1/"), RedfishJsonContext.Wire.RedfishVersions));
+    }
 }

@@ -60,6 +60,8 @@ public static partial class SessionServiceResource
                 RedfishJsonContext.Wire.ResourceCollection);
         });
         app.MapRedfishLogin(SessionsPath, LoginAsync);
+        // DSP0266: a collection that accepts POST accepts it at its Members property too.
+        app.MapRedfishLogin(SessionsPath + "/Members", LoginAsync);
         app.MapRedfishGet("/redfish/v1/SessionService/Sessions/{sessionId}", "Session", async context =>
         {
             if (await VisibleSessionAsync(context) is { } session)
