@@ -88,7 +88,7 @@ public sealed class AuditLog : IDisposable
     }
 
     /// <summary>Writes one line; throws only when it cannot be written (never because of what the record contains).</summary>
-    public async Task WriteAsync(AuditRecord record, bool useReserve = true)
+    public async Task WriteAsync(AuditRecord record, bool useReserve = false)
     {
         var line = Serialize(record);
         await _gate.WaitAsync();
@@ -127,10 +127,11 @@ public sealed class AuditLog : IDisposable
         scope.IntentWritten = true;
     }
 
+    /// <summary>The outcome; only one whose intent was written may use the reserve (a refusal before acting changed nothing).</summary>
     public Task WriteOutcomeAsync(HttpContext context, AuditScope scope) =>
         WriteAsync(Record(context, "outcome", scope.Parameters, context.Response.StatusCode,
             (context.Response.StatusCode < 400 ? "success" : "failure") + (scope.Detail is { } detail ? ": " + detail : ""),
-            _time.GetElapsedTime(scope.Started).TotalMilliseconds));
+            _time.GetElapsedTime(scope.Started).TotalMilliseconds), useReserve: scope.IntentWritten);
 
     /// <summary>A failed login that locked an existing account: its own line (at most one per lock).</summary>
     public Task WriteLockoutAsync(HttpContext context, string userName) =>
@@ -177,6 +178,7 @@ public sealed class AuditLog : IDisposable
         var clean = record with
         {
             Event = AuditText.Clean(record.Event),
+            Parameters = AuditText.Clean(record.Parameters),
             Account = AuditText.CleanOrNull(record.Account),
             Source = AuditText.Clean(record.Source),
             Slot = AuditText.CleanOrNull(record.Slot),

@@ -40,6 +40,16 @@ public static class AuditText
 
     public static string? CleanOrNull(string? text) => text is null ? null : Clean(text);
 
+    /// <summary>A copy of a JSON tree with every name and string cleaned (see <see cref="Clean(string)"/>).</summary>
+    public static JsonNode? Clean(JsonNode? node) => node switch
+    {
+        JsonObject obj => new JsonObject(obj.Select(p => KeyValuePair.Create(Clean(p.Key), Clean(p.Value)))),
+        JsonArray array => new JsonArray(array.Select(Clean).ToArray()),
+        JsonValue value when value.TryGetValue<string>(out var text) => JsonValue.Create(Clean(text)),
+        null => null,
+        _ => node.DeepClone(),
+    };
+
     /// <summary>A request body as audit parameters: a cleaned, redacted copy of its JSON, or a note of what it was.</summary>
     public static JsonNode? Parameters(byte[] body)
     {

@@ -30,8 +30,9 @@ public static class JsonBody
             }
             return (document, null);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
+            // InvalidOperationException: a property name that is not text, met by the duplicate-key check.
             return (null, BaseMessages.MalformedJSON());
         }
         catch (Microsoft.AspNetCore.Http.BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)

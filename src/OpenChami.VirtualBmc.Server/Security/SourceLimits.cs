@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Connections;
 using OpenChami.VirtualBmc.Redfish;
 using OpenChami.VirtualBmc.Server.Protocol;
@@ -20,7 +19,9 @@ namespace OpenChami.VirtualBmc.Server.Security;
 /// </summary>
 public sealed class SourceLimits : IDisposable
 {
-    private readonly PartitionedRateLimiter<IPAddress> _preAuth;
+    private readonly ConcurrentDictionary<IPAddress, Bucket> _preAuth = new();
+    private readonly double _rate;
+    private readonly double _burst;
     private readonly SecurityConfig _config;
     private long _refusedConnections;
     private long _refusedRequests;
@@ -28,16 +29,8 @@ public sealed class SourceLimits : IDisposable
     public SourceLimits(SecurityConfig config)
     {
         _config = config;
-        var rate = Math.Max(1, config.PreAuthRequestsPerSecondPerSource);
-        _preAuth = PartitionedRateLimiter.Create<IPAddress, IPAddress>(address => RateLimitPartition.GetTokenBucketLimiter(address, _ =>
-            new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = rate * 5,
-                TokensPerPeriod = rate,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            }));
+        _rate = Math.Max(1, config.PreAuthRequestsPerSecondPerSource);
+        _burst = _rate * 5;
     }
 
     /// <summary>Connections closed and requests refused by these limits so far.</summary>
@@ -82,24 +75,76 @@ public sealed class SourceLimits : IDisposable
             return next();
         }
         var address = Normalize(remote);
-        using (var probe = _preAuth.AttemptAcquire(address, 0))
+        if (!BucketOf(address).HasToken(_rate, _burst))
         {
-            if (!probe.IsAcquired)
-            {
-                Interlocked.Increment(ref _refusedRequests);
-                context.Response.Headers.RetryAfter = "1";
-                return RedfishResponses.WriteErrorAsync(context, BaseMessages.ServiceTemporarilyUnavailable("1"));
-            }
+            Interlocked.Increment(ref _refusedRequests);
+            context.Response.Headers.RetryAfter = "1";
+            return RedfishResponses.WriteErrorAsync(context, BaseMessages.ServiceTemporarilyUnavailable("1"));
         }
         context.Response.OnStarting(() =>
         {
             if (context.Features.Get<RequestIdentity>() is null)
             {
-                _preAuth.AttemptAcquire(address, 1).Dispose();
+                BucketOf(address).Take(_rate, _burst);
             }
             return Task.CompletedTask;
         });
         return next();
+    }
+
+    private Bucket BucketOf(IPAddress address)
+    {
+        if (_preAuth.Count > 65_536)
+        {
+            // Bounded: full buckets carry no information and are dropped.
+            foreach (var full in _preAuth.Where(p => p.Value.IsFull(_rate, _burst)).Select(p => p.Key).ToList())
+            {
+                _preAuth.TryRemove(full, out _);
+            }
+        }
+        return _preAuth.GetOrAdd(address, _ => new Bucket(_burst));
+    }
+
+    /// <summary>A token bucket: refills at the rate up to the burst; each unauthenticated request takes one.</summary>
+    private sealed class Bucket(double burst)
+    {
+        private readonly Lock _lock = new();
+        private double _tokens = burst;
+        private long _at = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        public bool HasToken(double rate, double burstSize)
+        {
+            lock (_lock)
+            {
+                Refill(rate, burstSize);
+                return _tokens >= 1;
+            }
+        }
+
+        public void Take(double rate, double burstSize)
+        {
+            lock (_lock)
+            {
+                Refill(rate, burstSize);
+                _tokens = Math.Max(0, _tokens - 1);
+            }
+        }
+
+        public bool IsFull(double rate, double burstSize)
+        {
+            lock (_lock)
+            {
+                Refill(rate, burstSize);
+                return _tokens >= burstSize;
+            }
+        }
+
+        private void Refill(double rate, double burstSize)
+        {
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            _tokens = Math.Min(burstSize, _tokens + System.Diagnostics.Stopwatch.GetElapsedTime(_at, now).TotalSeconds * rate);
+            _at = now;
+        }
     }
 
     private static void Release(ConcurrentDictionary<IPAddress, int> open, IPAddress address)
@@ -119,5 +164,5 @@ public sealed class SourceLimits : IDisposable
 
     private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
-    public void Dispose() => _preAuth.Dispose();
+    public void Dispose() => _preAuth.Clear();
 }
