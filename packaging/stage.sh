@@ -54,6 +54,8 @@ stage_tree() {
   install -m 0644 "$REPO/systemd/sysusers.d/$NAME.conf" "$dest/usr/lib/sysusers.d/$NAME.conf"
   install -m 0644 "$REPO/systemd/tmpfiles.d/$NAME.conf" "$dest/usr/lib/tmpfiles.d/$NAME.conf"
   install -m 0644 "$REPO/systemd/modules-load.d/$NAME.conf" "$dest/usr/lib/modules-load.d/$NAME.conf"
+  # The audit log's rotation (moved away, then SIGHUP: the service reopens it).
+  install -D -m 0644 "$PKG_DIR/logrotate/$NAME" "$dest/etc/logrotate.d/$NAME"
 
   # Documentation: copyright (incl. the DMTF BSD-3-Clause text), schemas, the demo node type as an example.
   { cat "$PKG_DIR/debian/copyright"; echo; echo "License: BSD-3-Clause"; sed -e 's/^$/./' -e 's/^/ /' "$DMTF_LICENSE"; } > "$doc/copyright"

@@ -46,7 +46,8 @@ check "no .pdb shipped" test -z "$(find /usr/lib/$NAME -name '*.pdb')"
 check "copyright carries the DMTF BSD-3-Clause text" grep -q "Distributed Management Task" /usr/share/doc/$NAME/copyright
 check "man page renders" sh -c "zcat /usr/share/man/man1/$NAME.1.gz | groff -man -Tutf8 -ww >/dev/null 2>&1 || ! command -v groff >/dev/null"
 conffiles=$(dpkg-query -W -f='${Conffiles}\n' "$NAME" | awk 'NF {print $1}' | sort | tr '\n' ' ')
-check "conffiles are the three /etc files" test "$conffiles" = "/etc/$NAME/accounts.yaml /etc/$NAME/host.yaml /etc/$NAME/node-type.yaml "
+check "conffiles are the three /etc files and the logrotate file" test "$conffiles" = "/etc/logrotate.d/$NAME /etc/$NAME/accounts.yaml /etc/$NAME/host.yaml /etc/$NAME/node-type.yaml "
+check "logrotate accepts the audit log's rotation" sh -c "! command -v logrotate >/dev/null || logrotate -d /etc/logrotate.d/$NAME >/dev/null 2>&1"
 check "accounts.yaml has no account (no demo password)" sh -c "! grep -v '^[[:space:]]*#' /etc/$NAME/accounts.yaml | grep -q passwordHash"
 check "/etc/$NAME is root:$NAME 0750" test "$(stat -c '%U:%G %a' /etc/$NAME)" = "root:$NAME 750"
 check "accounts.yaml is root:$NAME 0640" test "$(stat -c '%U:%G %a' /etc/$NAME/accounts.yaml)" = "root:$NAME 640"

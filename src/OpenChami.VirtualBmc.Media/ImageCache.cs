@@ -454,18 +454,30 @@ public sealed class ImageCache : IImageFetcher
             try
             {
                 var loaded = JsonSerializer.Deserialize<CacheIndex>(File.ReadAllText(indexPath));
-                foreach (var entry in loaded?.Entries.Where(e => IsCacheFileName(e.FileName) && File.Exists(PathOf(e.FileName))) ?? [])
-                    entries[entry.Key] = entry;
-                foreach (var (holder, fileName) in loaded?.Holders ?? [])
+                if (loaded?.Entries is null || loaded.Holders is null)
+                    throw new JsonException("not a cache index (no entries or holders)");
+                foreach (var entry in loaded.Entries)
+                {
+                    // An entry is believed only when it is well formed and its file is there with the recorded size.
+                    if (entry is { FileName: not null } && IsHex64(entry.Key) && IsHex64(entry.Sha256) && IsCacheFileName(entry.FileName)
+                        && new FileInfo(PathOf(entry.FileName)) is { Exists: true } file && file.Length == entry.Size)
+                        entries[entry.Key] = entry;
+                    else
+                        indexProblems.Add($"index entry {entry?.Key ?? "(null)"} dropped: malformed, or its file is missing or of another size");
+                }
+                foreach (var (holder, fileName) in loaded.Holders)
                 {
                     if (IsCacheFileName(fileName) && File.Exists(PathOf(fileName)))
                         holders[holder] = fileName;
                 }
             }
-            catch (JsonException)
+            catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
             {
+                // Kept aside for the operator, not silently replaced; the cache starts empty (files are re-verified on use).
                 entries.Clear();
                 holders.Clear();
+                indexProblems.Add($"{indexPath} is not a valid cache index ({e.Message}); moved to {indexPath}.rejected");
+                File.Move(indexPath, indexPath + ".rejected", overwrite: true);
             }
         }
         foreach (var path in Directory.EnumerateFiles(options.CacheDirectory))
@@ -507,6 +519,13 @@ public sealed class ImageCache : IImageFetcher
     }
 
     private IEnumerable<string> ExternallyHeld() => layout.ExternalHolds?.Invoke() ?? [];
+
+    private readonly List<string> indexProblems = [];
+
+    /// <summary>What was wrong with index.json when the cache was opened (empty when nothing).</summary>
+    public IReadOnlyList<string> IndexProblems => indexProblems;
+
+    private static bool IsHex64(string? text) => text is { Length: 64 } && text.All(char.IsAsciiHexDigitLower);
 
     private bool IsCacheFileName(string name) =>
         name.Length == 64 + layout.FileSuffix.Length && name.EndsWith(layout.FileSuffix, StringComparison.Ordinal) && name[..64].All(char.IsAsciiHexDigitLower);

@@ -29,6 +29,8 @@ public sealed class BaseImageStore : IBaseImageStore
         // Opened at first use: `validate` and `slot disks` look at the cache without creating or sweeping anything.
         _cache = new Lazy<ImageCache>(() =>
         {
+            if (StatePath.RefusalUnder(stateDirectory, Directory, StatePath.Kind.Directory) is { } refusal)
+                throw new ImageFetchException(ImageFetchErrorKind.LocalFailure, $"base image cache refused: {refusal}");
             System.IO.Directory.CreateDirectory(stateDirectory, DirectoryMode);
             System.IO.Directory.CreateDirectory(Directory, DirectoryMode);
             return new ImageCache(policy with
@@ -55,6 +57,37 @@ public sealed class BaseImageStore : IBaseImageStore
         var path = Path.Combine(Directory, image.Sha256 + ".img");
         return File.Exists(path) ? new BaseImage(path, image.Format, -1, image.Sha256) : null;
     }
+
+    /// <summary>Hashes each cached base once per process (and again when its size or time changes); a changed file is deleted.</summary>
+    public bool VerifyCached(string path)
+    {
+        var name = Path.GetFileName(path);
+        if (Path.GetDirectoryName(path) != Directory || name.Length != 68 || !name.EndsWith(".img", StringComparison.Ordinal))
+            return true;
+        _ = _cache.Value; // opening the cache checks its index.json (a malformed one is set aside)
+        var info = new FileInfo(path);
+        if (!info.Exists)
+            return false;
+        var stamp = (info.Length, info.LastWriteTimeUtc);
+        lock (_verified)
+        {
+            if (_verified.TryGetValue(path, out var known) && known == stamp)
+                return true;
+        }
+        string actual;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
+            actual = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+        if (actual == name[..64])
+        {
+            lock (_verified)
+                _verified[path] = stamp;
+            return true;
+        }
+        File.Delete(path); // never served again: the next fetch verifies a fresh copy
+        return false;
+    }
+
+    private readonly Dictionary<string, (long, DateTime)> _verified = new(StringComparer.Ordinal);
 
     public void Release(string holder)
     {

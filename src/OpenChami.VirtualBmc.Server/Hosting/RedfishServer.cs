@@ -36,6 +36,8 @@ public static class RedfishServer
 
         var certificates = new CertificateHolder(host.Tls is { } tls ? TlsCertificates.Load(tls, node.Endpoints.Select(e => e.Address), logger) : null);
         builder.Services.AddSingleton(certificates);
+        var sourceLimits = new SourceLimits(host.Security);
+        builder.Services.AddSingleton(sourceLimits);
         builder.WebHost.UseKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -44,6 +46,7 @@ public static class RedfishServer
             {
                 kestrel.Listen(address, port, listen =>
                 {
+                    listen.Use(sourceLimits.PerSourceConnections()); // before TLS: a refused connection costs no handshake
                     if (certificates.Current is not null)
                     {
                         // Chosen per handshake, so a reloaded certificate (SIGHUP) serves new connections at once; the
@@ -73,10 +76,11 @@ public static class RedfishServer
         }
         app.Use(InternalErrorAsRedfish);
         app.Use(SecurityHeaders.Invoke);
+        app.Use(sourceLimits.Invoke);
         app.Use(SelectScope);
         app.Use(OnlyMemberQuery.Invoke);
         app.UseRouting();
-        app.UseHttpMetrics(options => options.ReduceStatusCodeCardinality());
+        app.Use(HttpMetrics.Invoke);
         app.Use(ProtocolMiddleware.Invoke);
         var audit = app.Services.GetRequiredService<AuditMiddleware>();
         app.Use(audit.InvokeAsync);
@@ -89,7 +93,7 @@ public static class RedfishServer
     /// <summary>
     /// Limits against slow and oversized clients: 64 KiB bodies after authentication (4 KiB before, set per request
     /// by AuthMiddleware), 16 KiB and 64 headers, 10 s to send the headers (slowloris), a minimum body rate, and a cap
-    /// on connections that still leaves room for many keep-alive pollers.
+    /// on connections that still leaves room for many keep-alive pollers (per source address: SourceLimits).
     /// </summary>
     public static void ApplyLimits(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerLimits limits)
     {

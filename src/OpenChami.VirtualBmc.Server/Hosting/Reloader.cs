@@ -3,13 +3,35 @@ using OpenChami.VirtualBmc.Server.Security;
 namespace OpenChami.VirtualBmc.Server.Hosting;
 
 /// <summary>
-/// SIGHUP: re-read the configuration, check it in full, and swap what can change safely while serving — the
-/// accounts and the TLS certificate. A configuration with any problem changes nothing (the running one stays and
-/// the log says why). Slots, endpoints and devices need a restart; a reload that changes them says so.
+/// SIGHUP: re-read the configuration, check it in full (the TLS pair included), and swap what can change safely while
+/// serving — the accounts and the TLS certificate — and reopen the audit log (logrotate). A configuration with any
+/// problem changes nothing (the running one stays and the log says why). Slots, endpoints and devices need a restart;
+/// a reload that changes them says so. Nothing here may end the process: every failure is logged and refused.
 /// </summary>
 public static class Reloader
 {
-    public static bool Reload(string hostFile, NodeState node, CertificateHolder certificates, Serilog.ILogger log)
+    public static bool Reload(string hostFile, NodeState node, CertificateHolder certificates, Serilog.ILogger log, Audit.AuditLog? audit = null)
+    {
+        try
+        {
+            audit?.Reopen();
+        }
+        catch (Exception e)
+        {
+            log.Error("reload: cannot reopen the audit log {File}: {Reason}; audited requests are refused until it can be written", audit!.FilePath, e.Message);
+        }
+        try
+        {
+            return ReloadConfiguration(hostFile, node, certificates, log);
+        }
+        catch (Exception e)
+        {
+            log.Error(e, "reload refused: {Reason}; the running configuration stays", e.Message);
+            return false;
+        }
+    }
+
+    private static bool ReloadConfiguration(string hostFile, NodeState node, CertificateHolder certificates, Serilog.ILogger log)
     {
         log.Information("reload requested: reading {Config}", hostFile);
         var loaded = SiteLoader.Load(hostFile);
@@ -30,7 +52,7 @@ public static class Reloader
             {
                 certificate = TlsCertificates.Load(tls, node.Endpoints.Select(e => e.Address), log);
             }
-            catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException or ArgumentException)
             {
                 log.Error("reload refused: the certificate {Certificate} cannot be loaded: {Reason}; the running configuration stays", tls.Certificate, e.Message);
                 return false;
@@ -43,7 +65,8 @@ public static class Reloader
         }
         var before = node.Site.Slots.Select(s => (s.Name, s.Bmc.ToString(), s.Template)).ToList();
         var after = site.Slots.Select(s => (s.Name, s.Bmc.ToString(), s.Template)).ToList();
-        if (!before.SequenceEqual(after))
+        if (before.Count != after.Count || !before.Zip(after).All(p => p.First.Name == p.Second.Name && p.First.Item2 == p.Second.Item2
+            && ValueEquality.Equal(p.First.Template, p.Second.Template)))
         {
             log.Warning("reload: slots or endpoints changed in {Config}; they take effect at the next restart", hostFile);
         }

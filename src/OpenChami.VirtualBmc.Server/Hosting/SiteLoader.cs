@@ -44,6 +44,10 @@ public static class SiteLoader
         {
             problems.AddRange(ImageCatalogReader.LoadFile(catalog).Problems);
         }
+        if (site.Host.Tls is { } tls && TlsCertificates.Check(tls) is { } tlsProblem)
+        {
+            problems.Add(tlsProblem);
+        }
         return new ConfigLoadResult<LoadedSite>(problems.Count == 0 ? new LoadedSite(site, accounts) : null, problems);
     }
 

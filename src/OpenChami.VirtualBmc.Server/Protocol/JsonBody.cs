@@ -23,20 +23,88 @@ public static class JsonBody
         try
         {
             var document = await JsonDocument.ParseAsync(request.Body, Options, request.HttpContext.RequestAborted);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !IsWellFormedText(document.RootElement))
             {
                 document.Dispose();
                 return (null, BaseMessages.MalformedJSON());
             }
             return (document, null);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
+            // InvalidOperationException: a property name that is not text, met by the duplicate-key check.
             return (null, BaseMessages.MalformedJSON());
         }
         catch (Microsoft.AspNetCore.Http.BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return (null, BaseMessages.PayloadTooLarge());
+        }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException)
+        {
+            // A body the transport could not read (a malformed chunked encoding): the client's fault, answered 400.
+            return (null, BaseMessages.MalformedJSON());
+        }
+    }
+
+    /// <summary>
+    /// Whether every name and string decodes to text: JSON allows an escaped lone surrogate ("\ud800") and the parser
+    /// does not check UTF-8 inside strings, but neither is text, and reading one later throws. Checked once here, so
+    /// handlers only ever see well-formed strings.
+    /// </summary>
+    public static bool IsWellFormedText(JsonElement element)
+    {
+        try
+        {
+            return Walk(element);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+
+        static bool Walk(JsonElement e)
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var property in e.EnumerateObject())
+                    {
+                        if (!IsText(property.Name) || !Walk(property.Value))
+                        {
+                            return false;
+                        }
+                    }
+                    return true;
+                case JsonValueKind.Array:
+                    foreach (var item in e.EnumerateArray())
+                    {
+                        if (!Walk(item))
+                        {
+                            return false;
+                        }
+                    }
+                    return true;
+                case JsonValueKind.String:
+                    return IsText(e.GetString()!);
+                default:
+                    return true;
+            }
+        }
+
+        static bool IsText(string s)
+        {
+            for (var i = 0; i < s.Length; i++)
+            {
+                if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
+                {
+                    i++;
+                }
+                else if (char.IsSurrogate(s[i]))
+                {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 

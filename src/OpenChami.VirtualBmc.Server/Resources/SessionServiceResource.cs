@@ -113,6 +113,10 @@ public static partial class SessionServiceResource
                     await context.RequestServices.GetRequiredService<AuthMiddleware>().FailedLoginAsync(context, user));
                 return;
             }
+            if (!await context.RequestServices.GetRequiredService<AuthMiddleware>().AuditLoginIntentAsync(context, account!))
+            {
+                return;
+            }
             var created = context.RequestServices.GetRequiredService<SessionStore>().Create(account!);
             if (created is not var (session, token))
             {

@@ -29,11 +29,9 @@ public sealed class AuthMiddleware(Authenticator authenticator, SessionStore ses
         }
         if (route.IsAnonymous || route.IsLogin)
         {
+            // A login's intent is written once its credential is verified (AuditLoginIntentAsync): a failed login is
+            // only counted, so anonymous clients cannot fill the audit log.
             LimitBody(context, PreAuthenticationBodyLimit);
-            if (route.IsLogin && !await AuditIntentAsync(context))
-            {
-                return;
-            }
             await next();
             return;
         }
@@ -64,7 +62,20 @@ public sealed class AuthMiddleware(Authenticator authenticator, SessionStore ses
         await next();
     }
 
-    /// <summary>No state change without its audit line: if the intent cannot be recorded, the request is refused.</summary>
+    /// <summary>
+    /// A login whose credential was verified: the account is known now, so its intent (making a session) is written
+    /// before the session exists; false after answering 503 when it cannot be.
+    /// </summary>
+    public Task<bool> AuditLoginIntentAsync(HttpContext context, Account account)
+    {
+        context.Features.Set(IdentityOf(account, "session"));
+        return AuditIntentAsync(context);
+    }
+
+    /// <summary>
+    /// No state change without its audit line: if the intent cannot be recorded — whatever the reason — the request is
+    /// refused before it acts, with a clean 503.
+    /// </summary>
     private async Task<bool> AuditIntentAsync(HttpContext context)
     {
         try
@@ -72,7 +83,7 @@ public sealed class AuthMiddleware(Authenticator authenticator, SessionStore ses
             await audit.WriteIntentAsync(context);
             return true;
         }
-        catch (Exception e) when (AuditLog.IsWriteFailure(e))
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             context.RequestServices.GetRequiredService<ILogger<AuthMiddleware>>().LogCritical(e, "audit log unwritable: refusing {Method} {Path}", context.Request.Method, context.Request.Path);
             context.Response.Headers.RetryAfter = "30";
@@ -113,11 +124,30 @@ public sealed class AuthMiddleware(Authenticator authenticator, SessionStore ses
     }
 
     /// <summary>Every failed login is audited; the answer never says whether the user exists or is locked.</summary>
+    /// <remarks>
+    /// Counted in the unauthenticated summary, not a line each; a failure that locks an existing account gets its own
+    /// line, once per lock. A full disk changes nothing of the answer (401, never 500).
+    /// </remarks>
     public async Task<RedfishMessage> FailedLoginAsync(HttpContext context, string user)
     {
-        await audit.WriteFailedLoginAsync(context, user, authenticator.IsLocked(user));
+        audit.CountUnauthenticated(context, "wrong-credentials", user);
+        context.Items[AuditMiddleware.CountedKey] = true;
+        if (authenticator.LockedUntil(user) is { } until && FindAccount(user) is not null && _lockReported.TryGetValue(user, out var reported) is var known
+            && (!known || reported != until) && (known ? _lockReported.TryUpdate(user, until, reported) : _lockReported.TryAdd(user, until)))
+        {
+            try
+            {
+                await audit.WriteLockoutAsync(context, user);
+            }
+            catch (Exception e) when (AuditLog.IsWriteFailure(e))
+            {
+                context.RequestServices.GetRequiredService<ILogger<AuthMiddleware>>().LogCritical(e, "cannot write the audit line of the lockout of {User}", user);
+            }
+        }
         return BaseMessages.AccessUnauthorized();
     }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _lockReported = new(StringComparer.Ordinal);
 
     private Account? FindAccount(string user) => accounts().FirstOrDefault(a => a.UserName == user);
 

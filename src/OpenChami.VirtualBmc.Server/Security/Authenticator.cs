@@ -134,6 +134,10 @@ public sealed class Authenticator : IDisposable
     private string DummyHash() => _dummyHash ??= PasswordHasher.Hash(Guid.NewGuid().ToString(),
         _accounts().Select(a => PasswordHasher.IterationsOf(a.PasswordHash)).DefaultIfEmpty(PasswordHasher.DefaultIterations).Max());
 
+    /// <summary>When the name's lock ends, if it is locked now.</summary>
+    public DateTimeOffset? LockedUntil(string userName) =>
+        _failures.TryGetValue(userName, out var f) && f.LockedUntil is { } until && until > _time.GetUtcNow() ? until : null;
+
     public bool IsLocked(string userName) =>
         _failures.TryGetValue(userName, out var f) && f.LockedUntil is { } until && until > _time.GetUtcNow();
 

@@ -1,21 +1,35 @@
 namespace OpenChami.VirtualBmc.Server.Security;
 
-/// <summary>Headers every response carries (bmcweb's set): no caching, no sniffing, no framing, no scripts, HSTS on HTTPS.</summary>
+/// <summary>
+/// Headers every response carries (bmcweb's set): no caching, no sniffing, no framing, no scripts, HSTS on HTTPS.
+/// Set as the response starts, so an error answer that cleared the response still has them; and every 503 says when
+/// to come back (Retry-After), whichever part of the service refused.
+/// </summary>
 public static class SecurityHeaders
 {
+    public const string DefaultRetryAfterSeconds = "30";
+
     public static Task Invoke(HttpContext context, Func<Task> next)
     {
-        var headers = context.Response.Headers;
-        headers["X-Content-Type-Options"] = "nosniff";
-        headers["X-Frame-Options"] = "DENY";
-        headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'";
-        headers["Referrer-Policy"] = "no-referrer";
-        headers.CacheControl = "no-store";
-        headers.Pragma = "no-cache";
-        if (context.Request.IsHttps)
+        context.Response.OnStarting(() =>
         {
-            headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
-        }
+            var headers = context.Response.Headers;
+            headers["X-Content-Type-Options"] = "nosniff";
+            headers["X-Frame-Options"] = "DENY";
+            headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers.CacheControl = "no-store";
+            headers.Pragma = "no-cache";
+            if (context.Request.IsHttps)
+            {
+                headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
+            }
+            if (context.Response.StatusCode == StatusCodes.Status503ServiceUnavailable && headers.RetryAfter.Count == 0)
+            {
+                headers.RetryAfter = DefaultRetryAfterSeconds;
+            }
+            return Task.CompletedTask;
+        });
         return next();
     }
 }

@@ -28,15 +28,32 @@ public sealed class SessionStore(SecurityConfig config, TimeProvider time)
 
     public TimeSpan IdleTimeout => config.SessionTimeout;
 
-    /// <summary>A new session and its token (shown once), or null when the limit of live sessions is reached.</summary>
+    /// <summary>
+    /// A new session and its token (shown once), or null when the limit of live sessions is reached. One account holds
+    /// at most <see cref="SecurityConfig.MaxSessionsPerAccount"/>: at that cap its own least recently used session
+    /// ends, so no account can take every session. Administrators can always log in: at the global cap their login
+    /// ends the least recently used session of another account (of a non-Administrator first).
+    /// </summary>
     public (Session Session, string Token)? Create(Account account)
     {
         lock (_createLock)
         {
             Sweep();
+            var own = _byTokenHash.Values.Where(s => s.Account.UserName == account.UserName).OrderBy(s => s.LastUsed).ToList();
+            if (own.Count >= Math.Max(1, config.MaxSessionsPerAccount))
+            {
+                Remove(own[0]);
+            }
             if (_byTokenHash.Count >= config.MaxSessions)
             {
-                return null;
+                if (account.Role != AccountRole.Administrator)
+                {
+                    return null;
+                }
+                var victim = _byTokenHash.Values.Where(s => s.Account.UserName != account.UserName)
+                    .OrderBy(s => s.Account.Role == AccountRole.Administrator).ThenBy(s => s.LastUsed).FirstOrDefault()
+                    ?? _byTokenHash.Values.OrderBy(s => s.LastUsed).First();
+                Remove(victim);
             }
             var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
             var hash = SHA256.HashData(Encoding.ASCII.GetBytes(token));

@@ -2,12 +2,45 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using OpenChami.VirtualBmc.Slots.Catalog;
+using OpenChami.VirtualBmc.Slots.Configuration;
 
 namespace OpenChami.VirtualBmc.Server.Security;
 
 /// <summary>Loads the service's certificate; with generateSelfSigned, makes a pair once (key 0600) and reuses it.</summary>
 public static class TlsCertificates
 {
+    /// <summary>
+    /// The TLS pair as a configuration problem (file: error tls-…), or none: unreadable files, a certificate or key that
+    /// is not PEM, a key that does not match the certificate. Checked with the rest of the configuration, so serve and
+    /// validate stop with exit 3 and a reload keeps the running pair, instead of an exception ending the process.
+    /// </summary>
+    public static ConfigProblem? Check(TlsConfig tls)
+    {
+        if (tls.GenerateSelfSigned && !File.Exists(tls.Certificate) && !File.Exists(tls.Key))
+        {
+            return null; // made at start
+        }
+        try
+        {
+            using var certificate = X509Certificate2.CreateFromPemFile(tls.Certificate, tls.Key);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var file = File.Exists(tls.Certificate) ? tls.Key : tls.Certificate;
+            return new ConfigProblem(SourceLocation.StartOf(file), ProblemCodes.TlsUnreadable, $"cannot read the TLS {(file == tls.Key ? "key" : "certificate")}: {e.Message}");
+        }
+        catch (ArgumentException e)
+        {
+            return new ConfigProblem(SourceLocation.StartOf(tls.Key), ProblemCodes.TlsKeyMismatch, $"the key does not match the certificate {tls.Certificate} ({e.Message})");
+        }
+        catch (CryptographicException e)
+        {
+            return new ConfigProblem(SourceLocation.StartOf(tls.Certificate), ProblemCodes.TlsInvalid, $"not a PEM certificate with a matching PEM private key ({tls.Key}): {e.Message}");
+        }
+    }
+
+    /// <summary>Loads the pair; a pair that fails <see cref="Check"/> throws <see cref="CryptographicException"/> (never ArgumentException).</summary>
     public static X509Certificate2 Load(TlsConfig tls, IEnumerable<IPAddress> addresses, Serilog.ILogger log)
     {
         if (tls.GenerateSelfSigned && !File.Exists(tls.Certificate) && !File.Exists(tls.Key))
@@ -15,7 +48,15 @@ public static class TlsCertificates
             Generate(tls, addresses);
             log.Warning("generated a self-signed certificate at {Certificate} (key {Key}); clients must trust it explicitly", tls.Certificate, tls.Key);
         }
-        var certificate = X509Certificate2.CreateFromPemFile(tls.Certificate, tls.Key);
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = X509Certificate2.CreateFromPemFile(tls.Certificate, tls.Key);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CryptographicException(e.Message, e);
+        }
         if (certificate.NotAfter < DateTime.Now)
         {
             log.Warning("the TLS certificate {Certificate} expired on {NotAfter:u}", tls.Certificate, certificate.NotAfter);

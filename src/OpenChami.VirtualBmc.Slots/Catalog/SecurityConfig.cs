@@ -47,6 +47,15 @@ public sealed record SecurityConfig(
     string AuditLog,
     InsecureAnonymousAccess? InsecureAnonymous)
 {
+    /// <summary>Live sessions one account may hold; at the cap its own least recently used session ends.</summary>
+    public int MaxSessionsPerAccount { get; init; } = 16;
+
+    /// <summary>Open connections one source address may hold on one endpoint (the endpoint's own cap is 4,096).</summary>
+    public int MaxConnectionsPerSource { get; init; } = 64;
+
+    /// <summary>Requests per second one source address may make that end unauthenticated (burst: five seconds' worth).</summary>
+    public int PreAuthRequestsPerSecondPerSource { get; init; } = 20;
+
     public static SecurityConfig Defaults(string auditLog) =>
         new(TimeSpan.FromMinutes(30), 64, 5, TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5), auditLog, null);
 }

@@ -50,4 +50,7 @@ public static class ProblemCodes
     public const string UnknownInterface = "unknown-interface";
     public const string IdentityConflict = "identity-conflict";
     public const string DemoPassword = "demo-password";
+    public const string TlsUnreadable = "tls-unreadable";
+    public const string TlsInvalid = "tls-invalid";
+    public const string TlsKeyMismatch = "tls-key-mismatch";
 }

@@ -80,6 +80,9 @@ internal static class HostConfigReader
             LockoutDuration = s.Int("lockoutDurationSeconds") is { } d ? TimeSpan.FromSeconds(d) : defaults.LockoutDuration,
             CredentialCacheLifetime = s.Int("credentialCacheSeconds") is { } c ? TimeSpan.FromSeconds(c) : defaults.CredentialCacheLifetime,
             InsecureAnonymous = anonymous,
+            MaxSessionsPerAccount = s.Int("maxSessionsPerAccount") ?? defaults.MaxSessionsPerAccount,
+            MaxConnectionsPerSource = s.Int("maxConnectionsPerSource") ?? defaults.MaxConnectionsPerSource,
+            PreAuthRequestsPerSecondPerSource = s.Int("preAuthRequestsPerSecondPerSource") ?? defaults.PreAuthRequestsPerSecondPerSource,
         };
     }
 

@@ -22,6 +22,12 @@ public interface IBaseImageStore
 
     /// <summary>The holder (a slot) no longer needs its base image pinned (its root disk was deleted).</summary>
     void Release(string holder);
+
+    /// <summary>
+    /// Whether the cached base image at <paramref name="path"/> still has the bytes it was verified with (size and
+    /// SHA-256, checked again at start); a changed file is removed so it is fetched again. True for files not in the cache.
+    /// </summary>
+    bool VerifyCached(string path) => true;
 }
 
 /// <summary>What a slot's root overlay says about itself (its qcow2 header).</summary>

@@ -127,7 +127,7 @@ public sealed class SlotDiskProvisioner
             if (File.Exists(storage.RootDisk))
             {
                 var existing = ReadOverlay(storage.RootDisk);
-                if (!File.Exists(existing.BackingFile))
+                if (!File.Exists(existing.BackingFile) || !_store.VerifyCached(existing.BackingFile))
                 {
                     await RefetchBackingAsync(slot, existing, lookup, ct).ConfigureAwait(false);
                 }
@@ -278,6 +278,8 @@ public sealed class SlotDiskProvisioner
     private SlotStorage PrepareDirectories(Slot slot)
     {
         var storage = StorageOf(slot);
+        // Checked before anything is made (a link on the way would make the directories elsewhere) and after.
+        RefuseOddPaths(slot, storage);
         try
         {
             // Slot directories are not world-readable: a guest's disk is its data.
@@ -289,7 +291,20 @@ public sealed class SlotDiskProvisioner
         {
             throw new DiskProvisioningException(DiskErrorKind.LocalFailure, $"slot {slot.Name}: cannot create {storage.SlotDirectory}: {e.Message}", e);
         }
+        RefuseOddPaths(slot, storage);
         return storage;
+    }
+
+    /// <summary>A link, a foreign owner or a file of the wrong kind anywhere the slot's state is written: refused (<see cref="StatePath"/>).</summary>
+    private void RefuseOddPaths(Slot slot, SlotStorage storage)
+    {
+        var refusal = StatePath.RefusalUnder(_stateDirectory, storage.SlotDirectory, StatePath.Kind.Directory)
+            ?? StatePath.RefusalUnder(_stateDirectory, storage.RootDisk, StatePath.Kind.File)
+            ?? StatePath.RefusalUnder(_stateDirectory, storage.Seed, StatePath.Kind.File);
+        if (refusal is not null)
+        {
+            throw new DiskProvisioningException(DiskErrorKind.LocalFailure, $"slot {slot.Name}: state directory refused: {refusal}");
+        }
     }
 
     private async Task<CatalogImage> ResolveAsync(Slot slot, CatalogLookup? lookup, CancellationToken cancellationToken)

@@ -71,8 +71,10 @@ public sealed class SlotSerializer(string? lockDirectory = null)
 
     private async Task<FileStream> LockFileAsync(string slot, TimeSpan remaining, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(LockDirectory!);
         var path = Path.Combine(LockDirectory!, slot + ".lock");
+        RefuseOddLockFile(slot, path);
+        Directory.CreateDirectory(LockDirectory!);
+        RefuseOddLockFile(slot, path);
         var deadline = DateTime.UtcNow + (remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
         while (true)
         {
@@ -90,6 +92,19 @@ public sealed class SlotSerializer(string? lockDirectory = null)
                 throw new SlotRuntimeException(SlotRuntimeErrorKind.Unavailable,
                     $"slot {slot} is busy with an action of another process (lock file {path} held)", e);
             }
+            catch (UnauthorizedAccessException e)
+            {
+                throw new SlotRuntimeException(SlotRuntimeErrorKind.Unavailable, $"slot {slot}: lock file {path} cannot be opened: {e.Message}", e);
+            }
+        }
+    }
+
+    /// <summary>A directory, a link or a foreign file where the lock file belongs: the slot cannot act (never a crash).</summary>
+    private void RefuseOddLockFile(string slot, string path)
+    {
+        if (Images.StatePath.RefusalUnder(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(LockDirectory!))!, path, Images.StatePath.Kind.File) is { } refusal)
+        {
+            throw new SlotRuntimeException(SlotRuntimeErrorKind.Unavailable, $"slot {slot}: lock file refused: {refusal}");
         }
     }
 
