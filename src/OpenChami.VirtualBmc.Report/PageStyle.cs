@@ -30,13 +30,14 @@ internal static class PageStyle
         table{border-collapse:collapse;width:100%}
         th,td{border:1px solid var(--line);padding:3px 6px;text-align:left;vertical-align:top}
         th{background:#edf2f7;font-weight:bold}
-        .swatch{display:inline-block;width:12px;height:12px;border-radius:2px;background:var(--c);vertical-align:-1px;margin-right:4px}
-        .swatch.free{background:#fff;border:1px solid #a0aec0}
+        .swatch{display:inline-block;vertical-align:-1px;margin-right:4px}
+        .swatch rect{fill:var(--c)}
+        .swatch.free rect{fill:#fff;stroke:#a0aec0;stroke-width:2}
         .badge{display:inline-block;background:var(--c);color:#fff;border-radius:3px;padding:0 5px;margin:1px 2px 1px 0;font-weight:bold;white-space:nowrap}
         .dev{display:inline-block;margin-right:12px;white-space:nowrap}
         table.slots td:nth-child(5){width:38%}
-        .usable{color:var(--ok);font-weight:bold}
-        .unusable{color:var(--err);font-weight:bold}
+        .usable{color:var(--ok);font-weight:bold;white-space:nowrap}
+        .unusable{color:var(--err);font-weight:bold;white-space:nowrap}
         .legend{display:flex;flex-wrap:wrap;gap:4px 14px;margin:6px 0}
         .numa{display:grid;grid-template-columns:repeat(auto-fit,minmax(600px,1fr));gap:14px;align-items:start}
         .node{border:2px solid #718096;border-radius:6px;padding:8px;background:#f7fafc;break-inside:avoid-page}

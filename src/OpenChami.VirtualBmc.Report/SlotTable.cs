@@ -23,7 +23,9 @@ internal static class SlotTable
         {
             var validation = report.For(slot.Name) ?? new SlotValidation(slot.Name, []);
             html.Start("tr");
-            html.Start("td").Start("span", "swatch " + TopologyPage.SlotClass(index, slot.Name)).End().Start("b").Text(slot.Name).End();
+            html.Start("td");
+            TopologyPage.Swatch(html, TopologyPage.SlotClass(index, slot.Name));
+            html.Element("b", null, slot.Name);
             if (slot.Template.Profile is { } profile)
             {
                 html.Element("div", "detail", profile);
@@ -121,9 +123,13 @@ internal static class SlotTable
         html.Start("div", "legend");
         foreach (var slot in site.Slots)
         {
-            html.Start("span").Start("span", "swatch " + TopologyPage.SlotClass(index, slot.Name)).End().Text(slot.Name).End();
+            html.Start("span");
+            TopologyPage.Swatch(html, TopologyPage.SlotClass(index, slot.Name));
+            html.Text(slot.Name).End();
         }
-        html.Start("span").Start("span", "swatch free").End().Text("given to no slot").End();
+        html.Start("span");
+        TopologyPage.Swatch(html, "free");
+        html.Text("given to no slot").End();
         html.Start("span").Element("span", "finding error", "CODE").Text(" error (the slot cannot start)").End();
         html.Start("span").Element("span", "finding warning", "CODE").Text(" warning").End();
         html.End();

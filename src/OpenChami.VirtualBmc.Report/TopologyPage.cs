@@ -79,6 +79,14 @@ public static class TopologyPage
 
     internal static string SlotClass(AuditIndex index, string slot) => "s" + index.Colour.GetValueOrDefault(slot).ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>A slot's colour as a small inline SVG square.</summary>
+    internal static void Swatch(HtmlWriter html, string colourClass)
+    {
+        html.StartSvg("svg", "swatch " + colourClass).Attr("width", "12").Attr("height", "12").Attr("viewBox", "0 0 12 12").Attr("aria-hidden", "true");
+        html.StartSvg("rect").Attr("width", "12").Attr("height", "12").Attr("rx", "2").EndEmpty();
+        html.End();
+    }
+
     internal static void Badge(HtmlWriter html, AuditIndex index, string slot, string? device) =>
         html.Element("span", "badge " + SlotClass(index, slot), device is null ? slot : $"{slot} / {device}");
 
