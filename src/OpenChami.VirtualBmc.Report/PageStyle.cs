@@ -34,7 +34,8 @@ internal static class PageStyle
         .swatch rect{fill:var(--c)}
         .swatch.free rect{fill:#fff;stroke:#a0aec0;stroke-width:2}
         .badge{display:inline-block;background:var(--c);color:#fff;border-radius:3px;padding:0 5px;margin:1px 2px 1px 0;font-weight:bold;white-space:nowrap}
-        .dev{display:inline-block;margin-right:12px;white-space:nowrap}
+        .dev{display:inline-block;margin-right:12px}
+        .unresolved{color:var(--err);font-weight:bold}
         table.slots td:nth-child(5){width:38%}
         .usable{color:var(--ok);font-weight:bold;white-space:nowrap}
         .unusable{color:var(--err);font-weight:bold;white-space:nowrap}

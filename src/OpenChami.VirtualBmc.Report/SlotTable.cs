@@ -82,7 +82,7 @@ internal static class SlotTable
             html.Text($" {Kind(device)} ");
             if (function is null)
             {
-                html.Element("span", "unusable", $"{device.Selector}: not resolved");
+                html.Element("span", "unresolved", $"{device.Selector}: not resolved");
             }
             else
             {
