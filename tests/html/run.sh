@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The audit page in a real browser: Debian's headless Chromium renders the demo node's page (validate --html) and the
-# 64-VF node's page to PNG (kept in RESULTS_DIR as test artifacts), the DOM Chromium built names every slot and every
-# finding code of validate --json, the browser logs no console message (a CSP violation or a script error would be
-# one; a control page proves the check sees them), and the page passes xmllint (well-formed) and tidy (HTML).
+# 64-VF node's page to PNG and prints them to PDF (kept in RESULTS_DIR as test artifacts), the DOM Chromium built
+# names every slot and every finding code of validate --json, the browser logs no console message (a CSP violation or
+# a script error would be one; a control page proves the check sees them), and the page passes xmllint (well-formed)
+# and tidy (HTML).
 #
 #   tests/html/run.sh [RESULTS_DIR]
 #
@@ -57,8 +58,11 @@ for page in demo large; do
   size=$(stat -c %s "$OUT/$page.png" 2>/dev/null || echo 0)
   check "$page page renders to PNG in Chromium ($size bytes, $OUT/$page.png)" test "$size" -gt 50000
 
+  chromium_run --no-pdf-header-footer --print-to-pdf="$OUT/$page.pdf" "file://$OUT/$page.html" >/dev/null 2>"$WORK/$page.pdf.err"
+  check "$page page prints (Chromium's print to PDF, $OUT/$page.pdf)" grep -q '^%PDF-' "$OUT/$page.pdf"
+
   chromium_run --dump-dom "file://$OUT/$page.html" >"$WORK/$page.dom" 2>"$WORK/$page.dom.err"
-  console=$(grep -h ':CONSOLE' "$WORK/$page.shot.err" "$WORK/$page.dom.err")
+  console=$(grep -h ':CONSOLE' "$WORK/$page.shot.err" "$WORK/$page.pdf.err" "$WORK/$page.dom.err")
   if [ -z "$console" ]; then pass "$page page: no console message in Chromium"
   else fail "$page page: Chromium console: $(echo "$console" | head -3)"; fi
 done
