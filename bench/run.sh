@@ -217,6 +217,18 @@ put validate.inproc "$(awk '/^timings:/ { gsub("ms,?", ""); printf "%.1f", $4 + 
 put validate.detail "$(grep '^timings:' "$W/validate.err" | sed 's/^timings: //')"
 put validate.load "$(load)"
 
+# ---------------------------------------------------------------------------------------------------- audit page
+log "audit page of the 64-VF node: 2 NUMA nodes, 8 GPUs, 64 VFs (validate --html --timings, 3 runs, last one kept)"
+dotnet run --project tools/OpenChami.VirtualBmc.DemoFixture -c Release -- --large "$W/large" >/dev/null
+for _ in 1 2 3; do
+  t0=$(now_ms); dotnet "$SERVER_DLL" validate --config "$W/large/host.yaml" --html "$W/large.html" --timings >/dev/null 2>"$W/large.err" || true; t1=$(now_ms)
+done
+put html.render "$(awk '/^timings:/ { for (i = 1; i < NF; i++) if ($i == "html") { print $(i + 1); exit } }' "$W/large.err")"
+put html.bytes "$(stat -c %s "$W/large.html" 2>/dev/null || echo -)"
+put html.wall "$((t1 - t0))"
+put html.load "$(load)"
+log "audit page: render $(get html.render) ms in process ($(get html.bytes) bytes), whole validate --html $(get html.wall) ms"
+
 # ---------------------------------------------------------------------------------------------------- table
 r() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.0f %%", 100 * a / b }'; }
@@ -258,6 +270,8 @@ ok() { if awk "BEGIN { exit !($1) }"; then echo "**met**"; else echo "**MISSED**
   echo "| peak RSS (VmHWM), 64-slot load | $(mb "$(get peak.64.kb)") MB | $(mb "$(get ceil.peak.kb)") MB | $(r "$(get peak.64.kb)" "$(get ceil.peak.kb)") | $(get peak.64.load) | ≤ 200 MB | $(ok "$(get peak.64.kb) <= 200 * 1024") |"
   echo "| validate the dense fixture: in process (read host + validate) | $(get validate.inproc) ms | | | $(get validate.load) | | |"
   echo "| validate the dense fixture: whole process (\`validate --timings\`) | $(get validate.wall) ms | | | | | |"
+  echo "| audit page (\`validate --html\`) of the 64-VF node (2 NUMA nodes, 8 GPUs, 64 VFs): render, in process | $(get html.render) ms | | | $(get html.load) | < 1000 ms | $(ok "$(get html.render) < 1000") |"
+  echo "| the same: whole \`validate --html\` process ($(get html.bytes) bytes written) | $(get html.wall) ms | | | | | |"
   bad=$(awk -F'\t' '$1 ~ /^vbmc\..*\.bad$/ { s += $2 } END { print s + 0 }' "$RESULTS")
   echo "| non-2xx responses (and socket errors), all product runs | $bad | | | | 0 | $(ok "$bad == 0") |"
   echo

@@ -4,8 +4,9 @@
 #   2. the QEMU tier: real libvirtd + a TCG guest (tests/qemu/run-tier.sh; installs Debian packages)
 #   3. the real clients against a running server: sushy, redfishtool, curl, the Magellan-like crawl (tests/clients)
 #   4. the operator's guide: every command of docs/operator-guide.md, run on a sandbox node (tests/guide)
-# Set VBMC_SKIP_QEMU=1, VBMC_SKIP_CLIENTS=1 or VBMC_SKIP_GUIDE=1 to leave a tier out on a developer machine (the
-# summary says so).
+#   5. the audit page in a real browser: headless Chromium renders validate --html to PNG (tests/html)
+# Set VBMC_SKIP_QEMU=1, VBMC_SKIP_CLIENTS=1, VBMC_SKIP_GUIDE=1 or VBMC_SKIP_HTML=1 to leave a tier out on a developer
+# machine (the summary says so).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 results=${1:-TestResults}
@@ -38,8 +39,15 @@ else
   bash tests/guide/run-guide.sh "$results/guide" || status=1
 fi
 
+if [ "${VBMC_SKIP_HTML:-0}" = 1 ]; then
+  echo "== tier 5: audit page in Chromium SKIPPED (VBMC_SKIP_HTML=1)"
+else
+  echo "== tier 5: audit page in a real browser (headless Chromium; PNGs kept in $results/html)"
+  bash tests/html/run.sh "$results/html" || status=1
+fi
+
 # A tier that ran must have left its counts where .ci/trx-summary looks, or its tests would silently not count.
-for tier in unit:VBMC_SKIP_NONE qemu:VBMC_SKIP_QEMU qemu/crawl-on-qemu:VBMC_SKIP_QEMU clients:VBMC_SKIP_CLIENTS guide:VBMC_SKIP_GUIDE; do
+for tier in unit:VBMC_SKIP_NONE qemu:VBMC_SKIP_QEMU qemu/crawl-on-qemu:VBMC_SKIP_QEMU clients:VBMC_SKIP_CLIENTS guide:VBMC_SKIP_GUIDE html:VBMC_SKIP_HTML; do
   dir=${tier%%:*} skip=${tier#*:}
   [ "${!skip:-0}" = 1 ] && continue
   if ! compgen -G "$results/$dir/*.trx" >/dev/null && [ ! -f "$results/$dir/summary.txt" ]; then

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using OpenChami.VirtualBmc.Host;
+using OpenChami.VirtualBmc.Report;
 using OpenChami.VirtualBmc.Server.Hosting;
 using OpenChami.VirtualBmc.Slots.Inventory;
 
@@ -10,13 +11,14 @@ namespace OpenChami.VirtualBmc.Server.Cli;
 public static class InventoryCommand
 {
     private const string Help = """
-        Usage: openchami-vbmc inventory [--config HOST.yaml | --sysfs-root DIR] [--json]
+        Usage: openchami-vbmc inventory [--config HOST.yaml | --sysfs-root DIR] [--json] [--html FILE]
 
         Prints this host's PCI functions (address, class, vendor:device, NUMA node, IOMMU group, driver, SR-IOV,
         netdev and RDMA names, physical slot label) and NUMA nodes (CPUs, memory, free hugepages).
           --config FILE      read sysfs under the host file's sysfsRoot
           --sysfs-root DIR   read sysfs under DIR (default /)
           --json             machine-readable output
+          --html FILE        also write the host as one self-contained HTML page (NUMA nodes, IOMMU groups, PFs and VFs)
         """;
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
@@ -25,7 +27,7 @@ public static class InventoryCommand
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var line = CommandLine.Parse("inventory", args, new HashSet<string> { "--config", "--sysfs-root" }, new HashSet<string> { "--json" });
+        var line = CommandLine.Parse("inventory", args, new HashSet<string> { "--config", "--sysfs-root", "--html" }, new HashSet<string> { "--json" });
         if (line.Help)
         {
             stdout.WriteLine(Help);
@@ -42,7 +44,12 @@ public static class InventoryCommand
             }
             root = loaded.Value!.Host.SysfsRoot;
         }
-        var inventory = new SysfsInventorySource(Path.GetFullPath(root ?? "/")).Read();
+        var sysfsRoot = Path.GetFullPath(root ?? "/");
+        var inventory = new SysfsInventorySource(sysfsRoot).Read();
+        if (HtmlReport.Write(line.Get("--html"), () => TopologyAudit.ForInventory(inventory, sysfsRoot), stderr).Failed)
+        {
+            return ExitCodes.RuntimeFailure;
+        }
         if (line.Has("--json"))
         {
 #pragma warning disable IL2026, IL3050 // a CLI dump, not a request path: reflection-based serialization is fine here

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using OpenChami.VirtualBmc.Report;
 using OpenChami.VirtualBmc.Server.Hosting;
 using OpenChami.VirtualBmc.Slots.Validation;
 
@@ -9,7 +10,7 @@ namespace OpenChami.VirtualBmc.Server.Cli;
 public static class ValidateCommand
 {
     private const string Help = """
-        Usage: openchami-vbmc validate --config HOST.yaml [--sysfs-root DIR] [--json] [--timings]
+        Usage: openchami-vbmc validate --config HOST.yaml [--sysfs-root DIR] [--json] [--html FILE] [--timings]
 
         Loads the host file, the node type and the accounts and image catalog files it names and reports every
         problem in them, each as file:line:column: error <code>: <message>. Then reads this host (sysfs: PCI
@@ -23,6 +24,8 @@ public static class ValidateCommand
           --config FILE      the host file (e.g. /etc/openchami-vbmc/host.yaml)
           --sysfs-root DIR   read sysfs under DIR instead of the host file's sysfsRoot (default /)
           --json             machine-readable output
+          --html FILE        also write the audit as one self-contained HTML page: NUMA nodes, IOMMU groups,
+                             devices coloured by slot, every finding on its device (docs/validation.md)
           --timings          print how long reading the host and validating took
 
         Exit codes: 0 every slot usable, 1 a slot failed a host check, 2 usage, 3 configuration invalid.
@@ -32,7 +35,7 @@ public static class ValidateCommand
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var line = CommandLine.Parse("validate", args, new HashSet<string> { "--config", "--sysfs-root" }, new HashSet<string> { "--json", "--timings" });
+        var line = CommandLine.Parse("validate", args, new HashSet<string> { "--config", "--sysfs-root", "--html" }, new HashSet<string> { "--json", "--timings" });
         if (line.Help)
         {
             stdout.WriteLine(Help);
@@ -54,6 +57,11 @@ public static class ValidateCommand
         var report = check.Report;
         var inventory = check.Inventory;
         var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        var html = HtmlReport.Write(line.Get("--html"), () => TopologyAudit.ForValidation(site, inventory, report, check.Resolved), stderr);
+        if (html.Failed)
+        {
+            return ExitCodes.RuntimeFailure;
+        }
 
         if (line.Has("--json"))
         {
@@ -71,7 +79,7 @@ public static class ValidateCommand
         }
         if (line.Has("--timings"))
         {
-            stderr.WriteLine($"timings: read host {check.ReadHost.TotalMilliseconds:F1} ms, validate {(elapsed - check.ReadHost).TotalMilliseconds:F1} ms");
+            stderr.WriteLine($"timings: read host {check.ReadHost.TotalMilliseconds:F1} ms, validate {(elapsed - check.ReadHost).TotalMilliseconds:F1} ms{html.Timing}");
         }
         return report.AllUsable ? ExitCodes.Ok : ExitCodes.SlotsFailed;
     }

@@ -60,6 +60,10 @@ public sealed class HostCheck : IAsyncDisposable
 
     public IReadOnlyDictionary<string, IReadOnlyList<BoundDevice>> Devices { get; }
 
+    /// <summary>Each slot's template devices and the host functions they resolved to (the audit page and validate --html).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<ResolvedDevice>> Resolved { get; private init; } =
+        new Dictionary<string, IReadOnlyList<ResolvedDevice>>(StringComparer.Ordinal);
+
     /// <summary>Host CPUs and device addresses of a slot that passed its bindings.</summary>
     public Func<Slot, SlotPlacement> Placement { get; }
 
@@ -102,7 +106,7 @@ public sealed class HostCheck : IAsyncDisposable
             cpus[slot.Name],
             devices[slot.Name].Where(d => d.HostAddress is not null).ToDictionary(d => d.Binding.Name, d => d.HostAddress!.Value));
         var serializer = SlotDisks.Serializer(site.Host);
-        var check = new HostCheck(site, inventory, states, devices, Placement, serializer, SlotDisks.Create(site.Host, serializer)) { ReadHost = readHost };
+        var check = new HostCheck(site, inventory, states, devices, Placement, serializer, SlotDisks.Create(site.Host, serializer)) { ReadHost = readHost, Resolved = recorder.Devices };
 
         var checkedSlots = site.Slots.Where(s => only is null || only.Contains(s.Name)).ToList();
         var passed = checkedSlots.Where(s => !states[s.Name].Current.HasErrors).ToList();

@@ -36,6 +36,7 @@ public static partial class ValidationReportResource
     }
 
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapRedfishGet(Paths.ValidationReport, "Manager", context =>
-            RedfishResponses.WriteAsync(context, Build(RequestScope.Of(context)), ReportJsonContext.Default.Report));
+        app.MapRedfishGet(Paths.ValidationReport, "Manager", context => AuditPageResource.Wanted(context)
+            ? AuditPageResource.WriteAsync(context)
+            : RedfishResponses.WriteAsync(context, Build(RequestScope.Of(context)), ReportJsonContext.Default.Report));
 }
