@@ -26,7 +26,11 @@ public sealed record ComputerSystem(
     [property: JsonPropertyName("PCIeDevices@odata.count")] int PCIeDevicesCount,
     ComputerSystemLinks Links,
     ComputerSystemActions Actions,
-    [property: JsonPropertyName("Oem")] SystemOem? Oem) : IRedfishResource;
+    [property: JsonPropertyName("Oem")] SystemOem? Oem,
+    ODataId? Processors = null,
+    ODataId? Memory = null,
+    ODataId? Storage = null,
+    ODataId? SimpleStorage = null) : IRedfishResource;
 
 public sealed record Boot(
     string BootSourceOverrideEnabled,
@@ -73,6 +77,7 @@ public sealed record SystemOemOpenChami(
     string? Profile,
     string? Image,
     bool Usable,
-    IReadOnlyList<OemFinding> Findings);
+    IReadOnlyList<OemFinding> Findings,
+    string? HostId = null);
 
 public sealed record OemFinding(string Code, string Severity, string? Device, string Message);

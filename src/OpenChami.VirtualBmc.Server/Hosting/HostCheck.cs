@@ -121,6 +121,42 @@ public sealed class HostCheck : IAsyncDisposable
         return check;
     }
 
+    /// <summary>
+    /// One slot's host check again while the service runs (a Manager.Reset of its BMC): sysfs reread, its bindings
+    /// validated, its root disk checked (not made: a reimage does that), its domain reconciled by the running hypervisor
+    /// — each result written to its state. Returns a one-line summary for the audit.
+    /// </summary>
+    public static async Task<string> RecheckSlotAsync(SiteConfiguration site, Slot slot, SlotState state, SlotDiskProvisioner? disks,
+        LibvirtHypervisor? hypervisor, Serilog.ILogger log, CancellationToken cancellationToken = default)
+    {
+        var inventory = new SysfsInventorySource(site.Host.SysfsRoot).Read();
+        var bindings = BindingValidator.Validate(site, inventory).For(slot.Name)!.Findings;
+        state.Replace(FindingSource.Binding, bindings);
+        if (disks is not null && !state.Current.HasErrors)
+        {
+            var catalog = slot.Image is not null ? await disks.LookupAsync(cancellationToken) : new CatalogLookup(null, null, null);
+            state.Replace(FindingSource.Disk, new ImageCheck(catalog, disks).Check(new SlotCheckContext(slot, site, inventory, [])).ToList());
+        }
+        var reconcile = "domain not reconciled (the slot has no domain)";
+        if (hypervisor is not null)
+        {
+            try
+            {
+                if (await hypervisor.ReconcileSlotAsync(slot.Name, cancellationToken) is { } result)
+                {
+                    reconcile = $"domain {result.Outcome}";
+                }
+            }
+            catch (SlotRuntimeException e) when (e.Kind == SlotRuntimeErrorKind.Unavailable)
+            {
+                reconcile = $"domain unknown: {e.Message}";
+            }
+        }
+        var findings = state.Current.Findings;
+        findings.ToList().ForEach(f => Log(log, f));
+        return $"slot {slot.Name}: {findings.Count} finding(s), {reconcile}, usable {state.Current.Usable}";
+    }
+
     /// <summary>The catalog is read once; ImageCheck's findings for every slot, then (provisioning) a disk for each slot that passed.</summary>
     private async Task CheckDisksAsync(List<Slot> slots, List<Slot> passed, HostInventory inventory, bool provision, Serilog.ILogger log, CancellationToken cancellationToken)
     {

@@ -50,7 +50,7 @@ public static class SystemsResource
                 OverrideEnabledValues,
                 AllowedTargets(firmware),
                 [BootModes.Of(firmware)]),
-            new ProcessorSummary(1, s.Template.Cpu.Cores, s.Template.Cpu.Cores, "QEMU Virtual CPU", Status.EnabledOk),
+            SystemInventoryResource.Summary(s.Template),
             new MemorySummary(s.Template.Memory.SizeGiB, Status.EnabledOk),
             new SerialConsole(0, new SerialConsoleProtocol(false, 623), new SerialConsoleProtocol(false, 22), new SerialConsoleProtocol(false, 23)),
             StatusOf(slot),
@@ -69,7 +69,9 @@ public static class SystemsResource
                 s.Template.Profile,
                 s.Image,
                 slot.Health.Usable,
-                slot.Health.Findings.Select(f => new OemFinding(f.Code, f.Severity.ToString(), f.Device, f.Message)).ToList())));
+                slot.Health.Findings.Select(f => new OemFinding(f.Code, f.Severity.ToString(), f.Device, f.Message)).ToList(),
+                slot.HostPlacement.HostId)),
+            new ODataId(Paths.Processors(id)), new ODataId(Paths.Memory(id)), new ODataId(Paths.Storage(id)), new ODataId(Paths.SimpleStorage(id)));
     }
 
     public static IReadOnlyList<string> AllowedTargets(Firmware firmware) =>
@@ -133,6 +135,7 @@ public static class SystemsResource
 
     public static void Map(IEndpointRouteBuilder app)
     {
+        SystemInventoryResource.Map(app);
         app.MapRedfishGet(Paths.Systems, "ComputerSystemCollection", context =>
             RedfishResponses.WriteAsync(context, Collection(RequestScope.Of(context)), RedfishJsonContext.Wire.ResourceCollection));
         app.MapRedfishGet("/redfish/v1/Systems/{id}", "ComputerSystem", GetSystemAsync);
@@ -162,7 +165,7 @@ public static class SystemsResource
         {
             "Id", "Name", "Description", "SystemType", "Manufacturer", "Model", "SerialNumber", "UUID", "BiosVersion", "PowerState",
             "ProcessorSummary", "MemorySummary", "SerialConsole", "Status", "EthernetInterfaces", "VirtualMedia", "PCIeDevices",
-            "Links", "Actions", "Oem",
+            "Links", "Actions", "Oem", "Processors", "Memory", "Storage", "SimpleStorage",
         }.Select(name => new BodyProperty(name, JsonValueKind.Undefined, Writable: false)),
     ])
     {
