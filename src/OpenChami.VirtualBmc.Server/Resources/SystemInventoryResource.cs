@@ -12,7 +12,8 @@ namespace OpenChami.VirtualBmc.Server.Resources;
 /// <summary>
 /// A slot's Processors (one per guest socket, <see cref="GuestCpuTopology"/>) and Memory (one per guest NUMA cell: the
 /// domain renders one), with where they live on the host in Oem.OpenCHAMI; all from the template and the placement
-/// made at start, so they agree with ProcessorSummary and MemorySummary by construction.
+/// made at start, so they agree with ProcessorSummary and MemorySummary by construction. Serial numbers derive from the
+/// slot's (stable, unique per slot), as SMD's FRU ids and fru-tracker need one per child device.
 /// </summary>
 public static class SystemInventoryResource
 {
@@ -34,7 +35,7 @@ public static class SystemInventoryResource
         var topology = GuestCpuTopology.Of(slot.Slot.Template);
         var place = slot.HostPlacement;
         return new Processor(Paths.Processor(slot.Name, ProcessorId(socket)), "#Processor.v1_20_0.Processor", ProcessorId(socket), $"Processor {socket}",
-            $"CPU {socket}", "CPU", "x86", "x86-64", GuestCpuModel, topology.CoresPerSocket, topology.CoresPerSocket, topology.CoresPerSocket * topology.ThreadsPerCore,
+            $"CPU {socket}", "CPU", "x86", "x86-64", GuestCpuModel, $"{slot.Slot.Identity.SerialNumber}-{ProcessorId(socket)}", topology.CoresPerSocket, topology.CoresPerSocket, topology.CoresPerSocket * topology.ThreadsPerCore,
             Status.EnabledOk,
             new ProcessorOem(new ProcessorOemOpenChami("#OpenCHAMIProcessor.v1_0_0.OpenCHAMIProcessor", place.CpuModel,
                 // One host CPU per vCPU when pinned one to one (vCPU n is socket n); otherwise every vCPU floats over the set.
@@ -48,7 +49,7 @@ public static class SystemInventoryResource
         var cpu = slot.Slot.Template.Cpu;
         // The domain's numatune binds guest memory to the template's numaNode (strict or preferred); none otherwise.
         int? hostNode = cpu.NumaPolicy != NumaPolicy.None ? cpu.NumaNode : null;
-        return new Memory(Paths.MemoryEntry(slot.Name, MemoryId), "#Memory.v1_20_0.Memory", MemoryId, "Guest memory (NUMA cell 0)", "DRAM",
+        return new Memory(Paths.MemoryEntry(slot.Name, MemoryId), "#Memory.v1_20_0.Memory", MemoryId, "Guest memory (NUMA cell 0)", "DRAM", $"{slot.Slot.Identity.SerialNumber}-{MemoryId}",
             memory.SizeGiB * 1024, ["Volatile"], Status.EnabledOk,
             new MemoryOem(new MemoryOemOpenChami("#OpenCHAMIMemory.v1_0_0.OpenCHAMIMemory", 0, memory.Hugepages,
                 memory.Hugepages ? (memory.EffectivePageSize == HugepageSize.TwoMiB ? "2MiB" : "1GiB") : null,
