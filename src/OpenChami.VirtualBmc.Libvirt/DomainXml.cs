@@ -107,7 +107,8 @@ public static class DomainXml
             element.Add(new XElement(Ns + "bootOverride",
                 new XAttribute("target", boot.Target),
                 new XAttribute("enabled", boot.Enabled),
-                new XAttribute("mode", boot.Mode)));
+                new XAttribute("mode", boot.Mode),
+                boot.HttpBootUri is { } uri ? new XAttribute("httpBootUri", uri) : null));
         }
         return element;
     }
@@ -133,7 +134,7 @@ public static class DomainXml
             && Enum.TryParse<BootOverrideEnabled>(b.Attribute("enabled")?.Value, out var enabled)
             && Enum.TryParse<BootMode>(b.Attribute("mode")?.Value, out var mode))
         {
-            boot = new BootOverride(target, enabled, mode);
+            boot = new BootOverride(target, enabled, mode) { HttpBootUri = b.Attribute("httpBootUri")?.Value };
         }
         return new SlotMetadata(name, host, root.Attribute("templateHash")?.Value ?? "", boot);
     }

@@ -344,4 +344,21 @@ def check_storage_and_local_gb_as_ironic_inspects_them():
     print("  disks %r bytes -> local_gb %d (the demo's base image is 1 MiB)" % (simple, local_gb), flush=True)
 
 
+
+@check
+def check_http_boot_uri_once_is_consumed_by_one_boot():
+    """sushy 4.3.3 sets UefiHttp but has no http_boot_uri argument: the URI goes in a plain PATCH, as newer sushy sends it."""
+    uri = "http://127.0.0.1:8080/boot/ipxe.efi"
+    system = basic().get_system(SYSTEM)
+    system.reset_system(sushy.ResetType.FORCE_OFF)
+    system.set_system_boot_source(sushy.BootSource.UEFI_HTTP, enabled=sushy.BootSourceOverrideEnabled.ONCE)
+    eq(raw("PATCH", SYSTEM, json={"Boot": {"HttpBootUri": uri}}).status_code, 200, "PATCH HttpBootUri")
+    system.refresh()
+    eq((system.boot.target, system.boot.enabled), (sushy.BootSource.UEFI_HTTP, sushy.BootSourceOverrideEnabled.ONCE), "override read by sushy")
+    eq(raw("GET", SYSTEM).json()["Boot"]["HttpBootUri"], uri, "HttpBootUri served")
+    system.reset_system(sushy.ResetType.ON)
+    system.refresh()
+    eq(system.boot.enabled, sushy.BootSourceOverrideEnabled.DISABLED, "the Once override after one boot")
+    eq(raw("GET", SYSTEM).json()["Boot"]["HttpBootUri"], "", "HttpBootUri after one boot")
+
 sys.exit(0 if all(RESULTS) else 1)

@@ -38,7 +38,8 @@ public sealed record Boot(
     string BootSourceOverrideMode,
     [property: JsonPropertyName("BootSourceOverrideEnabled@Redfish.AllowableValues")] IReadOnlyList<string> EnabledAllowableValues,
     [property: JsonPropertyName("BootSourceOverrideTarget@Redfish.AllowableValues")] IReadOnlyList<string> TargetAllowableValues,
-    [property: JsonPropertyName("BootSourceOverrideMode@Redfish.AllowableValues")] IReadOnlyList<string> ModeAllowableValues);
+    [property: JsonPropertyName("BootSourceOverrideMode@Redfish.AllowableValues")] IReadOnlyList<string> ModeAllowableValues,
+    string? HttpBootUri = null);
 
 public sealed record ProcessorSummary(int Count, int CoreCount, int LogicalProcessorCount, string Model, Status Status);
 

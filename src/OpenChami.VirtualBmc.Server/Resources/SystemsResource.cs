@@ -49,7 +49,8 @@ public static class SystemsResource
                 BootModes.Of(boot.Mode),
                 OverrideEnabledValues,
                 AllowedTargets(firmware),
-                [BootModes.Of(firmware)]),
+                [BootModes.Of(firmware)],
+                firmware == Firmware.Uefi ? boot.HttpBootUri ?? "" : null),
             SystemInventoryResource.Summary(s.Template),
             new MemorySummary(s.Template.Memory.SizeGiB, Status.EnabledOk),
             new SerialConsole(0, new SerialConsoleProtocol(false, 623), new SerialConsoleProtocol(false, 22), new SerialConsoleProtocol(false, 23)),
@@ -175,18 +176,35 @@ public static class SystemsResource
                 new("BootSourceOverrideTarget", JsonValueKind.String, AllowedValues: AllowedTargets(slot.Slot.Template.Firmware)),
                 new("BootSourceOverrideEnabled", JsonValueKind.String, AllowedValues: OverrideEnabledValues),
                 new("BootSourceOverrideMode", JsonValueKind.String, AllowedValues: [BootModes.Of(slot.Slot.Template.Firmware)]),
-            ], "Boot/")
+                new("HttpBootUri", JsonValueKind.String, Writable: slot.Slot.Template.Firmware == Firmware.Uefi),
+            ], "Boot/").Concat(HttpBootUriProblems(boot))
             : [],
     };
+
+    /// <summary>HttpBootUri: empty (clears it) or an absolute http/https URI, which the guest's firmware fetches.</summary>
+    private static IEnumerable<RedfishMessage> HttpBootUriProblems(JsonElement boot) =>
+        boot.TryGetProperty("HttpBootUri", out var u) && u.ValueKind == JsonValueKind.String && u.GetString() is { Length: > 0 } text
+            && !(Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.Host.Length > 0)
+            ? [BaseMessages.PropertyValueFormatError(text, "Boot/HttpBootUri")]
+            : [];
 
     private static Task PatchSystemAsync(HttpContext context) => SlotRequests.WriteAsync(context, PatchSystem, async request =>
     {
         var boot = request.Body.GetProperty("Boot");
         var current = await request.Machine.GetBootOverrideAsync(request.Aborted);
+        var target = boot.TryGetProperty("BootSourceOverrideTarget", out var t) ? Enum.Parse<BootSource>(t.GetString()!) : current.Target;
+        var uri = boot.TryGetProperty("HttpBootUri", out var u) ? u.GetString() is { Length: > 0 } given ? given : null : current.HttpBootUri;
+        if (target != BootSource.UefiHttp && boot.TryGetProperty("HttpBootUri", out _) && uri is not null)
+        {
+            await RedfishResponses.WriteErrorAsync(context, BaseMessages.PropertyValueConflict("Boot/HttpBootUri", "Boot/BootSourceOverrideTarget"));
+            return;
+        }
         var wanted = current with
         {
-            Target = boot.TryGetProperty("BootSourceOverrideTarget", out var t) ? Enum.Parse<BootSource>(t.GetString()!) : current.Target,
+            Target = target,
             Enabled = boot.TryGetProperty("BootSourceOverrideEnabled", out var e) ? Enum.Parse<BootOverrideEnabled>(e.GetString()!) : current.Enabled,
+            // The URI belongs to UefiHttp: another target drops it.
+            HttpBootUri = target == BootSource.UefiHttp ? uri : null,
         };
         await request.Machine.SetBootOverrideAsync(wanted, request.Aborted);
         var after = await CurrentAsync(context, request.Slot);
