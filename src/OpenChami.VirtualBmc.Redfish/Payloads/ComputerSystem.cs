@@ -30,7 +30,8 @@ public sealed record ComputerSystem(
     ODataId? Processors = null,
     ODataId? Memory = null,
     ODataId? Storage = null,
-    ODataId? SimpleStorage = null) : IRedfishResource;
+    ODataId? SimpleStorage = null,
+    string? PowerRestorePolicy = null) : IRedfishResource;
 
 public sealed record Boot(
     string BootSourceOverrideEnabled,

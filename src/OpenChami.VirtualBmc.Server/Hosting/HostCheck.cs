@@ -237,10 +237,35 @@ public sealed class HostCheck : IAsyncDisposable
             {
                 NodeComposer.LogReconcile(log, result);
             }
+            await ApplyPowerRestoreAsync(slots, log, cancellationToken);
         }
         catch (SlotRuntimeException e) when (e.Kind == SlotRuntimeErrorKind.Unavailable)
         {
             log.Warning("libvirt at {Uri} is not reachable ({Reason}); serving anyway, reconnecting in the background", host.LibvirtUri, e.Message);
+        }
+    }
+
+    /// <summary>Serve: a usable slot found Off whose PowerRestorePolicy is AlwaysOn is powered on (the others are left as they are).</summary>
+    private async Task ApplyPowerRestoreAsync(List<Slot> slots, Serilog.ILogger log, CancellationToken cancellationToken)
+    {
+        foreach (var slot in slots.Where(s => States[s.Name].Current.Usable))
+        {
+            if (Hypervisor!.FindSlot(slot.Name) is not { } runtime)
+            {
+                continue;
+            }
+            try
+            {
+                if (runtime.PowerState == PowerState.Off && await runtime.GetPowerRestorePolicyAsync(cancellationToken) == PowerRestorePolicy.AlwaysOn)
+                {
+                    await runtime.ResetAsync(ResetType.On, cancellationToken);
+                    log.Information("slot {Slot}: powered on at start (PowerRestorePolicy AlwaysOn)", slot.Name);
+                }
+            }
+            catch (SlotRuntimeException e)
+            {
+                log.Warning("slot {Slot}: PowerRestorePolicy not applied: {Message}", slot.Name, e.Message);
+            }
         }
     }
 

@@ -25,7 +25,7 @@ public static class SystemsResource
 
     public static ComputerSystem Build(NodeType nodeType, SlotContext slot, BootOverride boot) => Build(nodeType, slot, boot, slot.PowerState);
 
-    public static ComputerSystem Build(NodeType nodeType, SlotContext slot, BootOverride boot, PowerState power)
+    public static ComputerSystem Build(NodeType nodeType, SlotContext slot, BootOverride boot, PowerState power, PowerRestorePolicy? policy = null)
     {
         var s = slot.Slot;
         var id = s.Name;
@@ -72,7 +72,8 @@ public static class SystemsResource
                 slot.Health.Usable,
                 slot.Health.Findings.Select(f => new OemFinding(f.Code, f.Severity.ToString(), f.Device, f.Message)).ToList(),
                 slot.HostPlacement.HostId)),
-            new ODataId(Paths.Processors(id)), new ODataId(Paths.Memory(id)), new ODataId(Paths.Storage(id)), new ODataId(Paths.SimpleStorage(id)));
+            new ODataId(Paths.Processors(id)), new ODataId(Paths.Memory(id)), new ODataId(Paths.Storage(id)), new ODataId(Paths.SimpleStorage(id)),
+            policy?.ToString());
     }
 
     public static IReadOnlyList<string> AllowedTargets(Firmware firmware) =>
@@ -102,7 +103,10 @@ public static class SystemsResource
     /// (power state, boot override, node type) and reused by every GET until then — reads neither call libvirt (the
     /// runtime caches both), nor serialize, nor hash.
     /// </summary>
-    public sealed record Representation(PowerState Power, BootOverride Boot, NodeType NodeType, int Version, ComputerSystem Payload, byte[] Bytes, string ETag, string? DescribedBy);
+    public sealed record Representation(PowerState Power, BootOverride Boot, NodeType NodeType, int Version, ComputerSystem Payload, byte[] Bytes, string ETag, string? DescribedBy)
+    {
+        public PowerRestorePolicy? Policy { get; init; }
+    }
 
     private static readonly ConditionalWeakTable<SlotContext, Representation> Representations = new();
 
@@ -121,15 +125,24 @@ public static class SystemsResource
         {
             boot = lastKnown;
         }
+        PowerRestorePolicy? policy;
+        try
+        {
+            policy = slot.Runtime is { } usable ? await usable.GetPowerRestorePolicyAsync(context.RequestAborted) : slot.Machine?.KnownPowerRestorePolicy;
+        }
+        catch (SlotRuntimeException e) when (!slot.Health.Usable || e.Kind == SlotRuntimeErrorKind.Unavailable)
+        {
+            policy = slot.Machine?.KnownPowerRestorePolicy;
+        }
         var nodeType = RequestScope.Node(context).Site.NodeType;
         var version = slot.Version;
-        if (Representations.TryGetValue(slot, out var known) && known.Power == power && known.Boot == boot && ReferenceEquals(known.NodeType, nodeType) && known.Version == version)
+        if (Representations.TryGetValue(slot, out var known) && known.Power == power && known.Boot == boot && ReferenceEquals(known.NodeType, nodeType) && known.Version == version && known.Policy == policy)
         {
             return known;
         }
-        var payload = Build(nodeType, slot, boot, power);
+        var payload = Build(nodeType, slot, boot, power, policy);
         var bytes = JsonSerializer.SerializeToUtf8Bytes(payload, RedfishJsonContext.Wire.ComputerSystem);
-        var made = new Representation(power, boot, nodeType, version, payload, bytes, RedfishResponses.ETagOf(bytes), RedfishResponses.DescribedBy(payload));
+        var made = new Representation(power, boot, nodeType, version, payload, bytes, RedfishResponses.ETagOf(bytes), RedfishResponses.DescribedBy(payload)) { Policy = policy };
         Representations.AddOrUpdate(slot, made);
         return made;
     }
@@ -162,6 +175,7 @@ public static class SystemsResource
     private static readonly SlotWrite PatchSystem = new("ComputerSystem", "ComputerSystem", BodyKind.Patch,
     [
         new("Boot", JsonValueKind.Object),
+        new("PowerRestorePolicy", JsonValueKind.String, AllowedValues: Enum.GetNames<PowerRestorePolicy>()),
         .. new[]
         {
             "Id", "Name", "Description", "SystemType", "Manufacturer", "Model", "SerialNumber", "UUID", "BiosVersion", "PowerState",
@@ -190,14 +204,28 @@ public static class SystemsResource
 
     private static Task PatchSystemAsync(HttpContext context) => SlotRequests.WriteAsync(context, PatchSystem, async request =>
     {
-        var boot = request.Body.GetProperty("Boot");
+        if (request.Body.TryGetProperty("Boot", out var boot) && !await PatchBootAsync(context, request, boot))
+        {
+            return;
+        }
+        if (request.Body.TryGetProperty("PowerRestorePolicy", out var policy))
+        {
+            await request.Machine.SetPowerRestorePolicyAsync(Enum.Parse<PowerRestorePolicy>(policy.GetString()!), request.Aborted);
+        }
+        var after = await CurrentAsync(context, request.Slot);
+        await RedfishResponses.WriteSerializedAsync(context, after.Bytes, after.ETag, after.DescribedBy);
+    });
+
+    /// <summary>The Boot part of a PATCH; false after answering an error.</summary>
+    private static async Task<bool> PatchBootAsync(HttpContext context, SlotRequest request, JsonElement boot)
+    {
         var current = await request.Machine.GetBootOverrideAsync(request.Aborted);
         var target = boot.TryGetProperty("BootSourceOverrideTarget", out var t) ? Enum.Parse<BootSource>(t.GetString()!) : current.Target;
         var uri = boot.TryGetProperty("HttpBootUri", out var u) ? u.GetString() is { Length: > 0 } given ? given : null : current.HttpBootUri;
         if (target != BootSource.UefiHttp && boot.TryGetProperty("HttpBootUri", out _) && uri is not null)
         {
             await RedfishResponses.WriteErrorAsync(context, BaseMessages.PropertyValueConflict("Boot/HttpBootUri", "Boot/BootSourceOverrideTarget"));
-            return;
+            return false;
         }
         var wanted = current with
         {
@@ -207,9 +235,8 @@ public static class SystemsResource
             HttpBootUri = target == BootSource.UefiHttp ? uri : null,
         };
         await request.Machine.SetBootOverrideAsync(wanted, request.Aborted);
-        var after = await CurrentAsync(context, request.Slot);
-        await RedfishResponses.WriteSerializedAsync(context, after.Bytes, after.ETag, after.DescribedBy);
-    });
+        return true;
+    }
 
     private static readonly SlotWrite Reset = new("ComputerSystem.Reset", "ComputerSystem", BodyKind.Action,
         [new("ResetType", JsonValueKind.String, AllowedValues: ResetTypes, Required: true)]);
