@@ -335,7 +335,7 @@ def check_storage_and_local_gb_as_ironic_inspects_them():
     simple = system.simple_storage.disks_sizes_bytes
     drives = system.storage.drives_sizes_bytes
     eq(simple, drives, "SimpleStorage and Storage/Drives agree")
-    root = raw("GET", SYSTEM + "/Storage/VirtioBlock/Drives/vda").json()
+    root = raw("GET", "/redfish/v1/Chassis/slot0/Drives/vda").json()
     if root["CapacityBytes"] not in drives:
         raise AssertionError("root disk %r not among %r" % (root["CapacityBytes"], drives))
     gib = 1024 ** 3

@@ -35,7 +35,8 @@ public static class Paths
     public static string MemoryEntry(string id, string memory) => $"{Systems}/{id}/Memory/{memory}";
     public static string Storage(string id) => $"{Systems}/{id}/Storage";
     public static string StorageMember(string id, string storage) => $"{Systems}/{id}/Storage/{storage}";
-    public static string Drive(string id, string storage, string drive) => $"{Systems}/{id}/Storage/{storage}/Drives/{drive}";
+    /// <summary>A slot's disk under its Chassis: the Drive schema deprecates Systems/{id}/Storage/{s}/Drives/{d}.</summary>
+    public static string Drive(string id, string drive) => $"{Chassis}/{id}/Drives/{drive}";
     public static string SimpleStorage(string id) => $"{Systems}/{id}/SimpleStorage";
     public static string SimpleStorageMember(string id, string storage) => $"{Systems}/{id}/SimpleStorage/{storage}";
     public static string ChassisMember(string id) => $"{Chassis}/{id}";

@@ -9,6 +9,7 @@ namespace OpenChami.VirtualBmc.Server.Resources;
 /// A slot's virtio block storage as Storage (with Drives) and SimpleStorage: the root disk (vda, the qcow2 overlay,
 /// its virtual size from the overlay's header) when the slot has an image and the overlay exists, and the local seed
 /// (vdb, read-only) when the template asks for one and it exists. A diskless slot shows the storage with no drive.
+/// Drives live under the slot's Chassis (the Drive schema's current URI); Storage links them.
 /// Read from the state directory on every GET: a reimage or delete-state shows at once.
 /// </summary>
 public static class SystemStorageResource
@@ -41,11 +42,11 @@ public static class SystemStorageResource
     {
         var drives = Drives(node, slot);
         return new Storage(Paths.StorageMember(slot.Name, StorageId), "#Storage.v1_15_0.Storage", StorageId, "Virtio block storage",
-            "The slot's virtio block disks", drives.Select(d => new ODataId(Paths.Drive(slot.Name, StorageId, d.Id))).ToList(), drives.Count, Status.EnabledOk);
+            "The slot's virtio block disks", drives.Select(d => new ODataId(Paths.Drive(slot.Name, d.Id))).ToList(), drives.Count, Status.EnabledOk);
     }
 
     public static Drive Drive(SlotContext slot, SlotDrive drive) =>
-        new(Paths.Drive(slot.Name, StorageId, drive.Id), "#Drive.v1_17_0.Drive", drive.Id, drive.Id, drive.Description, drive.CapacityBytes, drive.Model, Status.EnabledOk);
+        new(Paths.Drive(slot.Name, drive.Id), "#Drive.v1_17_0.Drive", drive.Id, drive.Id, drive.Description, drive.CapacityBytes, drive.Model, Status.EnabledOk);
 
     public static SimpleStorage Simple(NodeState node, SlotContext slot) =>
         new(Paths.SimpleStorageMember(slot.Name, StorageId), "#SimpleStorage.v1_3_0.SimpleStorage", StorageId, "Virtio block storage",
@@ -61,8 +62,8 @@ public static class SystemStorageResource
             IsOurs(context)
                 ? RedfishResponses.WriteAsync(context, Storage(RequestScope.Node(context), slot), RedfishJsonContext.Wire.Storage)
                 : SystemInventoryResource.NotFound(context, "Storage")));
-        app.MapRedfishGet("/redfish/v1/Systems/{id}/Storage/{storage}/Drives/{drive}", "Drive", context => SlotRequests.ReadAsync(context, "Drive", slot =>
-            IsOurs(context) && Drives(RequestScope.Node(context), slot).FirstOrDefault(d => d.Id == (string?)context.Request.RouteValues["drive"]) is { } drive
+        app.MapRedfishGet("/redfish/v1/Chassis/{id}/Drives/{drive}", "Drive", context => SlotRequests.ReadAsync(context, "Drive", slot =>
+            Drives(RequestScope.Node(context), slot).FirstOrDefault(d => d.Id == (string?)context.Request.RouteValues["drive"]) is { } drive
                 ? RedfishResponses.WriteAsync(context, Drive(slot, drive), RedfishJsonContext.Wire.Drive)
                 : SystemInventoryResource.NotFound(context, "Drive")));
         app.MapRedfishGet("/redfish/v1/Systems/{id}/SimpleStorage", "SimpleStorageCollection", context => SlotRequests.ReadAsync(context, "SimpleStorageCollection", slot =>

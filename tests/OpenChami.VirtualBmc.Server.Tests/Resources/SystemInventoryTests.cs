@@ -102,6 +102,7 @@ public sealed class SystemInventoryTests(RunningServer server) : IClassFixture<R
         var storage = Assert.Single(await Members(System0 + "/Storage"));
         var drive = await Get(storage.GetProperty("Drives").EnumerateArray().First().GetProperty("@odata.id").GetString()!);
         Assert.Equal("vda", drive.GetProperty("Id").GetString());
+        Assert.Equal("/redfish/v1/Chassis/slot0/Drives/vda", drive.GetProperty("@odata.id").GetString());
         var overlay = server.Node.State.Disks!.StorageOf(server.Node.State.Slots[0].Slot).RootDisk;
         var header = new byte[32];
         using (var file = File.OpenRead(overlay))
@@ -121,8 +122,8 @@ public sealed class SystemInventoryTests(RunningServer server) : IClassFixture<R
         var (deleted, _) = await Send(HttpMethod.Post, "/redfish/v1/Systems/slot1/Actions/Oem/OpenCHAMIComputerSystem.DeleteState", "{}");
         Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
         var storage = await Get("/redfish/v1/Systems/slot1/Storage/VirtioBlock");
-        Assert.DoesNotContain(storage.GetProperty("Drives").EnumerateArray(), d => d.GetProperty("@odata.id").GetString()!.EndsWith("/vda", StringComparison.Ordinal));
-        var (missing, _) = await Send(HttpMethod.Get, "/redfish/v1/Systems/slot1/Storage/VirtioBlock/Drives/vda");
+        Assert.DoesNotContain(storage.GetProperty("Drives").EnumerateArray(), d => d.GetProperty("@odata.id").GetString() == "/redfish/v1/Chassis/slot1/Drives/vda");
+        var (missing, _) = await Send(HttpMethod.Get, "/redfish/v1/Chassis/slot1/Drives/vda");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         var simple = await Get("/redfish/v1/Systems/slot1/SimpleStorage/VirtioBlock");
         Assert.DoesNotContain(simple.GetProperty("Devices").EnumerateArray(), d => d.GetProperty("Name").GetString() == "vda");
@@ -133,7 +134,7 @@ public sealed class SystemInventoryTests(RunningServer server) : IClassFixture<R
     [InlineData("/redfish/v1/Systems/slot0/Processors/cpu0")]
     [InlineData("/redfish/v1/Systems/slot0/Memory/Memory1")]
     [InlineData("/redfish/v1/Systems/slot0/Storage/Other")]
-    [InlineData("/redfish/v1/Systems/slot0/Storage/VirtioBlock/Drives/vdz")]
+    [InlineData("/redfish/v1/Chassis/slot0/Drives/vdz")]
     [InlineData("/redfish/v1/Systems/slot0/SimpleStorage/Other")]
     [InlineData("/redfish/v1/Systems/slot9/Processors")]
     public async Task UnknownMembers_Are404(string path)
