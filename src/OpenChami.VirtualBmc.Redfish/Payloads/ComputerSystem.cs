@@ -31,7 +31,8 @@ public sealed record ComputerSystem(
     ODataId? Memory = null,
     ODataId? Storage = null,
     ODataId? SimpleStorage = null,
-    string? PowerRestorePolicy = null) : IRedfishResource;
+    string? PowerRestorePolicy = null,
+    string? LastResetTime = null) : IRedfishResource;
 
 public sealed record Boot(
     string BootSourceOverrideEnabled,

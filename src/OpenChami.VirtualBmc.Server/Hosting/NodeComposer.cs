@@ -43,6 +43,17 @@ public static class NodeComposer
         {
             HostPlacement = HostPlacementOf(check, s),
         }).ToList();
+        foreach (var slot in slots)
+        {
+            // Subscribed after the start-up reconcile: a VM found running then was started before the service knew.
+            slot.Machine?.StateChanged += (_, e) =>
+            {
+                if (e.Kind == SlotEventKind.Rebooted || (e.Kind == SlotEventKind.PowerStateChanged && e.PowerState == PowerState.On))
+                {
+                    slot.MarkReset(DateTimeOffset.UtcNow);
+                }
+            };
+        }
         var state = new NodeState(site, slots, site.Host.HostEndpoint) 
         {
             Disks = check.Disks,

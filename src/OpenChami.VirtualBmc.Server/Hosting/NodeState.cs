@@ -42,6 +42,16 @@ public sealed class SlotContext(Slot slot, ISlotRuntime? machine, SlotState stat
 
     public string Name => Slot.Name;
 
+    /// <summary>
+    /// When the slot was last powered on or restarted, as this service saw it (its resets, and libvirt's start and
+    /// reboot events after start-up); null until then — a VM already running at start-up was started before we knew.
+    /// </summary>
+    public DateTimeOffset? LastResetTime => Volatile.Read(ref _lastResetTicks) is var ticks and not 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    public void MarkReset(DateTimeOffset at) => Volatile.Write(ref _lastResetTicks, at.UtcTicks);
+
+    private long _lastResetTicks;
+
     /// <summary>The last known power state (from events and resyncs; kept while libvirt is away).</summary>
     public PowerState PowerState => Machine?.PowerState ?? PowerState.Off;
 }

@@ -73,7 +73,8 @@ public static class SystemsResource
                 slot.Health.Findings.Select(f => new OemFinding(f.Code, f.Severity.ToString(), f.Device, f.Message)).ToList(),
                 slot.HostPlacement.HostId)),
             new ODataId(Paths.Processors(id)), new ODataId(Paths.Memory(id)), new ODataId(Paths.Storage(id)), new ODataId(Paths.SimpleStorage(id)),
-            policy?.ToString());
+            policy?.ToString(),
+            slot.LastResetTime?.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public static IReadOnlyList<string> AllowedTargets(Firmware firmware) =>
@@ -106,6 +107,8 @@ public static class SystemsResource
     public sealed record Representation(PowerState Power, BootOverride Boot, NodeType NodeType, int Version, ComputerSystem Payload, byte[] Bytes, string ETag, string? DescribedBy)
     {
         public PowerRestorePolicy? Policy { get; init; }
+
+        public DateTimeOffset? LastReset { get; init; }
     }
 
     private static readonly ConditionalWeakTable<SlotContext, Representation> Representations = new();
@@ -136,13 +139,13 @@ public static class SystemsResource
         }
         var nodeType = RequestScope.Node(context).Site.NodeType;
         var version = slot.Version;
-        if (Representations.TryGetValue(slot, out var known) && known.Power == power && known.Boot == boot && ReferenceEquals(known.NodeType, nodeType) && known.Version == version && known.Policy == policy)
+        if (Representations.TryGetValue(slot, out var known) && known.Power == power && known.Boot == boot && ReferenceEquals(known.NodeType, nodeType) && known.Version == version && known.Policy == policy && known.LastReset == slot.LastResetTime)
         {
             return known;
         }
         var payload = Build(nodeType, slot, boot, power, policy);
         var bytes = JsonSerializer.SerializeToUtf8Bytes(payload, RedfishJsonContext.Wire.ComputerSystem);
-        var made = new Representation(power, boot, nodeType, version, payload, bytes, RedfishResponses.ETagOf(bytes), RedfishResponses.DescribedBy(payload)) { Policy = policy };
+        var made = new Representation(power, boot, nodeType, version, payload, bytes, RedfishResponses.ETagOf(bytes), RedfishResponses.DescribedBy(payload)) { Policy = policy, LastReset = slot.LastResetTime };
         Representations.AddOrUpdate(slot, made);
         return made;
     }
@@ -246,7 +249,14 @@ public static class SystemsResource
         var type = request.Body.GetProperty("ResetType").GetString()!;
         try
         {
-            await request.Machine.ResetAsync(Enum.Parse<ResetType>(type), request.Aborted);
+            var reset = Enum.Parse<ResetType>(type);
+            var wasOff = request.Machine.PowerState == PowerState.Off;
+            await request.Machine.ResetAsync(reset, request.Aborted);
+            // LastResetTime: a restart, or a power-on that found the slot off (On while on changes nothing).
+            if (reset is ResetType.ForceRestart or ResetType.GracefulRestart or ResetType.PowerCycle || (wasOff && request.Machine.PowerState == PowerState.On))
+            {
+                request.Slot.MarkReset(DateTimeOffset.UtcNow);
+            }
         }
         catch (SlotRuntimeException e) when (e.Kind == SlotRuntimeErrorKind.NotProvisioned)
         {

@@ -50,3 +50,25 @@ public sealed class PowerRestorePolicyTests(RunningServer server) : IClassFixtur
         await server.SendAsync(HttpMethod.Patch, System0, """{"PowerRestorePolicy":"LastState"}""");
     }
 }
+
+/// <summary>LastResetTime: absent until the service sees the slot powered on or restarted, then the time it did.</summary>
+public sealed class LastResetTimeTests(RunningServer server) : IClassFixture<RunningServer>
+{
+    private const string System0 = "/redfish/v1/Systems/slot0";
+
+    [Fact]
+    public async Task LastResetTime_FollowsPowerOnsAndRestarts()
+    {
+        await server.SendAsync(HttpMethod.Post, System0 + "/Actions/ComputerSystem.Reset", """{"ResetType":"ForceOff"}""");
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+        await server.SendAsync(HttpMethod.Post, System0 + "/Actions/ComputerSystem.Reset", """{"ResetType":"On"}""");
+        var (_, system) = await server.GetAsync(System0);
+        Assert.Empty(RedfishSchemas.Validate(system.GetRawText()));
+        var first = DateTimeOffset.Parse(system.GetProperty("LastResetTime").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(first >= before.AddSeconds(-1) && first <= DateTimeOffset.UtcNow.AddSeconds(1), $"{first}");
+        await Task.Delay(1100); // whole seconds
+        await server.SendAsync(HttpMethod.Post, System0 + "/Actions/ComputerSystem.Reset", """{"ResetType":"ForceRestart"}""");
+        var second = DateTimeOffset.Parse((await server.GetAsync(System0)).Body.GetProperty("LastResetTime").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(second > first, $"{second} after {first}");
+    }
+}
