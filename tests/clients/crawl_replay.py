@@ -611,7 +611,9 @@ def inventory_processors_memory_storage():
     for path in members(get_ok(system["Storage"]["@odata.id"], "Collection")):
         storage = get_ok(path, "Storage")
         drives += [get_ok(d["@odata.id"], "Drive") for d in storage["Drives"]]
-    require(drives and all(d["CapacityBytes"] > 0 for d in drives), "no drive with a capacity: %r" % drives)
+    require(all(d["CapacityBytes"] > 0 for d in drives), "a drive without a capacity: %r" % drives)
+    if not drives:
+        note("slot %s shows no drive (diskless, or its state was deleted)" % S)
     serials = [p["SerialNumber"] for p in processors] + [m["SerialNumber"] for m in memory]
     require(len(set(serials)) == len(serials), "child serial numbers repeat: %r" % serials)
 
