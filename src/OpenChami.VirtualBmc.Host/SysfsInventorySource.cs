@@ -37,7 +37,7 @@ public sealed class SysfsInventorySource : IHostInventorySource
                 netDevs.GetValueOrDefault(address) ?? [],
                 rdma.GetValueOrDefault(address) ?? []));
         }
-        return new HostInventory(functions, groups, ReadNumaNodes(), slots, ReadCpuCount(), groups.Count > 0);
+        return new HostInventory(functions, groups, ReadNumaNodes(), slots, ReadCpuCount(), groups.Count > 0) { CpuModel = ReadCpuModel() };
     }
 
     /// <summary>BDF → the function's real directory under sys/devices (links in sys/bus/pci/devices resolved).</summary>
@@ -303,6 +303,22 @@ public sealed class SysfsInventorySource : IHostInventorySource
 
     private int ReadCpuCount() =>
         ReadText(Sys("devices", "system", "cpu", "online")) is { } online ? CpuList.Parse(online).Count : Environment.ProcessorCount;
+
+    /// <summary>The first "model name" of <c>&lt;root&gt;/proc/cpuinfo</c> (x86; other architectures name it otherwise: null).</summary>
+    private string? ReadCpuModel()
+    {
+        var path = Path.Combine(root, "proc", "cpuinfo");
+        try
+        {
+            return File.Exists(path)
+                ? File.ReadLines(path).Select(l => l.Split(':', 2)).FirstOrDefault(p => p.Length == 2 && p[0].Trim() == "model name")?[1].Trim()
+                : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The final target of a link (or the path itself when it is a plain directory); null when it does not resolve.</summary>
     private static string? RealDirectory(string path)

@@ -56,6 +56,23 @@ public static class DomainXml
     /// <summary>The project's libvirt metadata namespace. A domain is ours only if it carries this element.</summary>
     public const string MetadataNamespace = "https://openchami.org/xmlns/virtual-bmc/slot/1";
 
+    /// <summary>
+    /// The slot's power-restore policy: its own metadata element (<c>&lt;policy powerRestore="AlwaysOn"/&gt;</c>), set
+    /// with virDomainSetMetadata, so redefinitions of the slot element (boot overrides) never touch it.
+    /// </summary>
+    public const string PolicyNamespace = "https://openchami.org/xmlns/virtual-bmc/policy/1";
+
+    public const string PolicyKey = "vbmcpolicy";
+
+    /// <summary>The policy a metadata element names; LastState when there is none or it is not understood.</summary>
+    public static PowerRestorePolicy ParsePolicy(string? xml) =>
+        !string.IsNullOrWhiteSpace(xml) && Enum.TryParse<PowerRestorePolicy>(XElement.Parse(xml).Attribute("powerRestore")?.Value, out var policy)
+            ? policy
+            : PowerRestorePolicy.LastState;
+
+    public static string PolicyElement(PowerRestorePolicy policy) =>
+        new XElement(XNamespace.Get(PolicyNamespace) + "policy", new XAttribute("powerRestore", policy)).ToString(SaveOptions.DisableFormatting);
+
     /// <summary>Prefix libvirt uses for the metadata element.</summary>
     public const string MetadataKey = "vbmc";
 
@@ -107,7 +124,8 @@ public static class DomainXml
             element.Add(new XElement(Ns + "bootOverride",
                 new XAttribute("target", boot.Target),
                 new XAttribute("enabled", boot.Enabled),
-                new XAttribute("mode", boot.Mode)));
+                new XAttribute("mode", boot.Mode),
+                boot.HttpBootUri is { } uri ? new XAttribute("httpBootUri", uri) : null));
         }
         return element;
     }
@@ -133,7 +151,7 @@ public static class DomainXml
             && Enum.TryParse<BootOverrideEnabled>(b.Attribute("enabled")?.Value, out var enabled)
             && Enum.TryParse<BootMode>(b.Attribute("mode")?.Value, out var mode))
         {
-            boot = new BootOverride(target, enabled, mode);
+            boot = new BootOverride(target, enabled, mode) { HttpBootUri = b.Attribute("httpBootUri")?.Value };
         }
         return new SlotMetadata(name, host, root.Attribute("templateHash")?.Value ?? "", boot);
     }

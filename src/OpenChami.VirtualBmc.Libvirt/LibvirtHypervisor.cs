@@ -165,6 +165,39 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Reconciles one slot again, in its turn, as after a reconnect (defines its domain when missing, reports drift, rereads
+    /// its power state and boot override): a Manager.Reset of the slot's BMC. Null when the host has no runtime for it.
+    /// </summary>
+    public async Task<SlotReconcileResult?> ReconcileSlotAsync(string slotName, CancellationToken cancellationToken = default)
+    {
+        if (!_byName.TryGetValue(slotName, out var runtime))
+        {
+            return null;
+        }
+        using var turn = await _serializer.AcquireAsync(slotName, _options.SlotBusyTimeout, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await _manager.RunAsync(connection =>
+            {
+                var (result, observed, oncePending) = Reconcile(connection, runtime.Slot, runtime.DomainName, _placement, _options.Domain, define: true);
+                runtime.ForgetBootOverride();
+                if (observed is { } state)
+                {
+                    runtime.Observe(state);
+                    runtime.OncePending = oncePending;
+                }
+                runtime.State.Reconciled(result, _clock.GetUtcNow());
+                return result;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SlotRuntimeException e) when (e.Kind == SlotRuntimeErrorKind.Unavailable)
+        {
+            runtime.State.DomainUnknown(_options.Uri, e.Message);
+            throw;
+        }
+    }
+
     /// <summary>Runs <paramref name="body"/> for one slot: in the slot's turn, on a libvirt worker, errors mapped to the port's.</summary>
     internal async Task<T> RunSlotAsync<T>(LibvirtSlotRuntime slot, string what, Func<LibvirtConnection, LibvirtDomain, T> body, CancellationToken cancellationToken)
     {

@@ -50,7 +50,30 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
     /// </summary>
     private volatile BootOverride? _boot;
 
-    internal void ForgetBootOverride() => _boot = null;
+    internal void ForgetBootOverride()
+    {
+        _boot = null;
+        _policy = null;
+    }
+
+    private PowerRestorePolicy? _policy;
+
+    public PowerRestorePolicy? KnownPowerRestorePolicy => _policy;
+
+    public Task<PowerRestorePolicy> GetPowerRestorePolicyAsync(CancellationToken cancellationToken = default) =>
+        State.Current.DomainActionable && _policy is { } known
+            ? Task.FromResult(known)
+            : _hypervisor.RunSlotAsync(this, "read power restore policy", (_, dom) =>
+                (_policy = DomainXml.ParsePolicy(dom.GetMetadata(DomainXml.PolicyNamespace))).Value, cancellationToken);
+
+    public Task SetPowerRestorePolicyAsync(PowerRestorePolicy policy, CancellationToken cancellationToken = default) =>
+        _hypervisor.RunSlotAsync(this, "set power restore policy", (_, dom) =>
+        {
+            _policy = null;
+            dom.SetMetadata(DomainXml.PolicyElement(policy), DomainXml.PolicyKey, DomainXml.PolicyNamespace);
+            _policy = policy;
+            return true;
+        }, cancellationToken);
 
     public BootOverride? KnownBootOverride => _boot;
 

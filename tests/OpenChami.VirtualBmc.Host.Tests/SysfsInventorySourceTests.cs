@@ -276,4 +276,14 @@ public sealed class SysfsInventorySourceTests : IDisposable
 
         Assert.NotEmpty(inv.Functions);
     }
+
+    [Fact]
+    public void Cpu_model_is_the_first_model_name_of_proc_cpuinfo_and_null_without_it()
+    {
+        Assert.Equal("AMD EPYC 9654 96-Core Processor", Read(DenseNodeFixture.Create()).CpuModel);
+        var none = DenseNodeFixture.Create();
+        none.CpuModel = null;
+        using var other = new TempDirectory("vbmc-sysfs");
+        Assert.Null(new SysfsInventorySource(none.Write(other.Path)).Read().CpuModel);
+    }
 }

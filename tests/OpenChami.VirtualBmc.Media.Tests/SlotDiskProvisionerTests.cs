@@ -201,6 +201,12 @@ public sealed class SlotDiskProvisionerTests : IDisposable
 
         public BootOverride? KnownBootOverride => null;
 
+        public PowerRestorePolicy? KnownPowerRestorePolicy => null;
+
+        public Task<PowerRestorePolicy> GetPowerRestorePolicyAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task SetPowerRestorePolicyAsync(PowerRestorePolicy policy, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
         public Task ResetAsync(ResetType type, CancellationToken cancellationToken = default)
         {
             if (type == ResetType.ForceOff && FailForceOff)

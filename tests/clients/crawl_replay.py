@@ -197,7 +197,19 @@ SCHEMAS = {
         "!ManagerType": "str", "!UUID": "str", "!ServiceEntryPointUUID": "str", "Model": "str",
         "FirmwareVersion": "str", "PowerState": "str", "!Status": STATUS, "!EthernetInterfaces": LINK,
         "VirtualMedia": LINK,
-        "!Links": ("obj", {"!ManagerForServers": ("arr", LINK), "ManagerForChassis": ("arr", LINK)})}),
+        "!Links": ("obj", {"!ManagerForServers": ("arr", LINK), "ManagerForChassis": ("arr", LINK)}),
+        "Actions": ("obj", {"#Manager.Reset": ("obj", {
+            "!target": "str", "@Redfish.ActionInfo": "str", "!ResetType@Redfish.AllowableValues": ("arr", "str")})}),
+        "LastResetTime": "str"}),
+    "Processor": dict(RESOURCE, **{
+        "Socket": "str", "ProcessorType": "str", "ProcessorArchitecture": "str", "InstructionSet": "str",
+        "Manufacturer": "str", "Model": "str", "!SerialNumber": "str", "TotalCores": "int", "TotalEnabledCores": "int",
+        "TotalThreads": "int", "MaxSpeedMHz": "int", "!Status": STATUS, "Oem": ("obj", {})}),
+    "Memory": dict(RESOURCE, **{
+        "MemoryType": "str", "MemoryDeviceType": "str", "!SerialNumber": "str", "!CapacityMiB": "int",
+        "OperatingMemoryModes": ("arr", "str"), "!Status": STATUS, "Oem": ("obj", {})}),
+    "Storage": dict(RESOURCE, **{"!Drives": ("arr", LINK), "Drives@odata.count": "int", "!Status": STATUS}),
+    "Drive": dict(RESOURCE, **{"!CapacityBytes": "int", "Model": "str", "SerialNumber": "str", "!Status": STATUS}),
     "EthernetInterface": dict(RESOURCE, **{
         "!MACAddress": "str", "PermanentMACAddress": "str", "InterfaceEnabled": "bool", "Status": STATUS,
         "!IPv4Addresses": ("arr", IPV4), "IPv6Addresses": ("arr", ("obj", {"Address": "str"})), "SpeedMbps": "int"}),
@@ -574,13 +586,50 @@ def pcs_system():
 
 def step29_serial_numbers_unique():
     system = get_ok(members(get_ok("/redfish/v1/Systems", "Collection"))[0], "ComputerSystem")
-    for link in ("Processors", "Memory"):
+    for link, kind in (("Processors", "Processor"), ("Memory", "Memory")):
         if link in system:
             for path in members(get_ok(system[link]["@odata.id"], "Collection")):
-                require(get_ok(path, link).get("SerialNumber"), "%s has no SerialNumber" % path)
+                require(get_ok(path, kind).get("SerialNumber"), "%s has no SerialNumber" % path)
     other = get_ok("/redfish/v1/Systems/slot1", "ComputerSystem", base=SLOT1_URL)
     require(system["SerialNumber"] and system["SerialNumber"] != other["SerialNumber"], "SerialNumber not unique: %r" % system["SerialNumber"])
     require(system["UUID"] != other["UUID"], "UUID not unique across slots")
+
+
+def inventory_processors_memory_storage():
+    """fru-tracker and SMD's inventory walk a node's child devices; Ironic's inspection adds up the same numbers."""
+    system = get_ok("/redfish/v1/Systems/" + S, "ComputerSystem")
+    for link in ("Processors", "Memory", "Storage"):
+        require(link in system, "System has no %s link" % link)
+    processors = [get_ok(p, "Processor") for p in members(get_ok(system["Processors"]["@odata.id"], "Collection"))]
+    summary = system["ProcessorSummary"]
+    require(len(processors) == summary["Count"], "%d Processors, ProcessorSummary.Count %d" % (len(processors), summary["Count"]))
+    require(sum(p["TotalCores"] for p in processors) == summary["CoreCount"], "TotalCores do not add up to CoreCount")
+    require(sum(p["TotalThreads"] for p in processors) == summary["LogicalProcessorCount"], "TotalThreads do not add up")
+    memory = [get_ok(m, "Memory") for m in members(get_ok(system["Memory"]["@odata.id"], "Collection"))]
+    require(sum(m["CapacityMiB"] for m in memory) == system["MemorySummary"]["TotalSystemMemoryGiB"] * 1024, "Memory does not add up to MemorySummary")
+    drives = []
+    for path in members(get_ok(system["Storage"]["@odata.id"], "Collection")):
+        storage = get_ok(path, "Storage")
+        drives += [get_ok(d["@odata.id"], "Drive") for d in storage["Drives"]]
+    require(all(d["CapacityBytes"] > 0 for d in drives), "a drive without a capacity: %r" % drives)
+    if not drives:
+        note("slot %s shows no drive (diskless, or its state was deleted)" % S)
+    serials = [p["SerialNumber"] for p in processors] + [m["SerialNumber"] for m in memory]
+    require(len(set(serials)) == len(serials), "child serial numbers repeat: %r" % serials)
+
+
+def manager_reset_target():
+    """SMD's inventory writes …/Managers/{id}/Actions/Manager.Reset for every BMC; PCS posts there to restart one."""
+    manager = get_ok("/redfish/v1/Managers/BMC", "Manager")
+    reset = manager.get("Actions", {}).get("#Manager.Reset")
+    require(reset, "Manager has no #Manager.Reset action")
+    require(reset["target"] == "/redfish/v1/Managers/BMC/Actions/Manager.Reset", "Manager.Reset target %r" % reset["target"])
+    require("GracefulRestart" in reset["ResetType@Redfish.AllowableValues"], "allowable %r" % reset["ResetType@Redfish.AllowableValues"])
+    get_ok(reset["@Redfish.ActionInfo"], "ActionInfo")
+    power = pcs_system()["PowerState"]
+    r = request("POST", reset["target"], body={"ResetType": "GracefulRestart"}, headers={"Accept": "*/*"})
+    require(r.status in (200, 204), "Manager.Reset: HTTP %s %r" % (r.status, r.body))
+    require(pcs_system()["PowerState"] == power, "the slot's power changed when its BMC restarted")
 
 
 # --- Negative and edge checks ----------------------------------------------------------------------------
@@ -688,6 +737,8 @@ for i, op in enumerate(("on", "off", "on", "soft-off", "on", "force-off", "on", 
     STEPS.append(("D_pcs_operation_%02d_%s" % (i + 1, op), lambda op=op: pcs_operation(op)))
 STEPS += [
     ("E29_fru_serials_unique", step29_serial_numbers_unique),
+    ("E_inventory_processors_memory_storage", inventory_processors_memory_storage),
+    ("E_manager_reset_target", manager_reset_target),
     ("N30_systems_without_credentials_401", step30_systems_without_credentials_is_401),
     ("N31_unknown_path_404_redfish_error", step31_unknown_path_is_404_redfish_error),
     ("N32_root_without_trailing_slash_200", step32_root_without_trailing_slash),

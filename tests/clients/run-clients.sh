@@ -14,6 +14,7 @@ REPO=$(cd "$HERE/../.." && pwd)
 RESULTS_DIR=${1:-}
 ADDRESS_BASE=${VBMC_CLIENTS_ADDRESS_BASE:-127.0.0.2}   # slots on ${ADDRESS_BASE}0 .. ${ADDRESS_BASE}3
 PORT=${VBMC_CLIENTS_PORT:-18443}
+ADMIN_PORT=${VBMC_CLIENTS_ADMIN_PORT:-19180}          # not the demo's 9180: the tier runs beside `make demo`
 PY=/usr/bin/python3                                   # Debian's python, where python3-sushy lives
 
 VBMC_LOG_NAME=run-clients
@@ -41,6 +42,7 @@ trap 'exit 130' INT TERM   # exit runs the EXIT trap
 cp examples/demo/dense-gpu-hsn-node.yaml examples/demo/accounts.yaml "$WORK/"
 sed -e "s|path: .*ubuntu-hpc-base.img|path: $VBMC_BASE_IMAGE|" examples/demo/images.yaml >"$WORK/images.yaml"
 sed -e "s|port: 8443|port: $PORT|" \
+    -e "s|port: 9180|port: $ADMIN_PORT|" \
     -e "s|stateDirectory: .*|stateDirectory: $WORK/state|" \
     -e "s|address: 127.0.0.1\([0-3]\)|address: ${ADDRESS_BASE}\1|" \
     -e "s|sysfsRoot: .*|sysfsRoot: $SYSFS|" \

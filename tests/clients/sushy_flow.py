@@ -292,4 +292,73 @@ def check_ethernet_interface_macs():
     eq(set(summary), {n.mac_address for n in members}, "summary MACs")
 
 
+# --- inventory and the BMC's own reset (issue 16) -------------------------------------------------------
+
+@check
+def check_manager_reset_restarts_the_bmc_not_the_vm():
+    """sushy's Manager parses (Actions is required), offers both restarts, and a reset leaves the VM's power alone."""
+    manager = basic().get_manager()
+    eq(manager.get_allowed_reset_manager_values(), {sushy.ResetType.GRACEFUL_RESTART, sushy.ResetType.FORCE_RESTART}, "allowed manager resets")
+    before = raw("GET", SYSTEM).json()["PowerState"]
+    manager.reset_manager(sushy.ResetType.GRACEFUL_RESTART)
+    eq(raw("GET", SYSTEM).json()["PowerState"], before, "the VM's power state after the BMC restarted")
+    eq(basic().get_system(SYSTEM).identity, "slot0", "the BMC answers after its restart")
+
+
+@check
+def check_processors_as_ironic_inspects_them():
+    system = basic().get_system(SYSTEM)
+    summary = system.processors.summary
+    served = raw("GET", SYSTEM).json()["ProcessorSummary"]
+    eq(summary.count, served["LogicalProcessorCount"], "logical CPUs (sushy sums TotalThreads)")
+    eq(summary.architecture, sushy.ProcessorArchitecture.X86, "architecture (Ironic's cpu_arch x86_64)")
+    members = system.processors.get_members()
+    eq(len(members), served["Count"], "Processors members vs ProcessorSummary.Count")
+    for proc in members:
+        eq(proc.instruction_set, sushy.InstructionSet.X86_64, "%s InstructionSet" % proc.identity)
+
+
+@check
+def check_memory_as_ironic_inspects_it():
+    system = basic().get_system(SYSTEM)
+    served = raw("GET", SYSTEM).json()["MemorySummary"]
+    eq(system.memory_summary.size_gib, served["TotalSystemMemoryGiB"], "memory_summary.size_gib")
+    members = raw("GET", SYSTEM + "/Memory").json()["Members"]
+    total = sum(raw("GET", m["@odata.id"]).json()["CapacityMiB"] for m in members)
+    eq(total, served["TotalSystemMemoryGiB"] * 1024, "Memory entries add up to the summary")
+
+
+@check
+def check_storage_and_local_gb_as_ironic_inspects_them():
+    """Ironic's redfish inspection: the smallest disk of at least 4 GiB, minus 1 GiB, is local_gb (0 when none is that large)."""
+    system = basic().get_system(SYSTEM)
+    simple = system.simple_storage.disks_sizes_bytes
+    drives = system.storage.drives_sizes_bytes
+    eq(simple, drives, "SimpleStorage and Storage/Drives agree")
+    root = raw("GET", "/redfish/v1/Chassis/slot0/Drives/vda").json()
+    if root["CapacityBytes"] not in drives:
+        raise AssertionError("root disk %r not among %r" % (root["CapacityBytes"], drives))
+    gib = 1024 ** 3
+    large = [size for size in simple if size >= 4 * gib] or [0]
+    local_gb = max(min(large) // gib - 1, 0)
+    print("  disks %r bytes -> local_gb %d (the demo's base image is 1 MiB)" % (simple, local_gb), flush=True)
+
+
+
+@check
+def check_http_boot_uri_once_is_consumed_by_one_boot():
+    """sushy 4.3.3 sets UefiHttp but has no http_boot_uri argument: the URI goes in a plain PATCH, as newer sushy sends it."""
+    uri = "http://127.0.0.1:8080/boot/ipxe.efi"
+    system = basic().get_system(SYSTEM)
+    system.reset_system(sushy.ResetType.FORCE_OFF)
+    system.set_system_boot_source(sushy.BootSource.UEFI_HTTP, enabled=sushy.BootSourceOverrideEnabled.ONCE)
+    eq(raw("PATCH", SYSTEM, json={"Boot": {"HttpBootUri": uri}}).status_code, 200, "PATCH HttpBootUri")
+    system.refresh()
+    eq((system.boot.target, system.boot.enabled), (sushy.BootSource.UEFI_HTTP, sushy.BootSourceOverrideEnabled.ONCE), "override read by sushy")
+    eq(raw("GET", SYSTEM).json()["Boot"]["HttpBootUri"], uri, "HttpBootUri served")
+    system.reset_system(sushy.ResetType.ON)
+    system.refresh()
+    eq(system.boot.enabled, sushy.BootSourceOverrideEnabled.DISABLED, "the Once override after one boot")
+    eq(raw("GET", SYSTEM).json()["Boot"]["HttpBootUri"], "", "HttpBootUri after one boot")
+
 sys.exit(0 if all(RESULTS) else 1)

@@ -26,7 +26,13 @@ public sealed record ComputerSystem(
     [property: JsonPropertyName("PCIeDevices@odata.count")] int PCIeDevicesCount,
     ComputerSystemLinks Links,
     ComputerSystemActions Actions,
-    [property: JsonPropertyName("Oem")] SystemOem? Oem) : IRedfishResource;
+    [property: JsonPropertyName("Oem")] SystemOem? Oem,
+    ODataId? Processors = null,
+    ODataId? Memory = null,
+    ODataId? Storage = null,
+    ODataId? SimpleStorage = null,
+    string? PowerRestorePolicy = null,
+    string? LastResetTime = null) : IRedfishResource;
 
 public sealed record Boot(
     string BootSourceOverrideEnabled,
@@ -34,7 +40,8 @@ public sealed record Boot(
     string BootSourceOverrideMode,
     [property: JsonPropertyName("BootSourceOverrideEnabled@Redfish.AllowableValues")] IReadOnlyList<string> EnabledAllowableValues,
     [property: JsonPropertyName("BootSourceOverrideTarget@Redfish.AllowableValues")] IReadOnlyList<string> TargetAllowableValues,
-    [property: JsonPropertyName("BootSourceOverrideMode@Redfish.AllowableValues")] IReadOnlyList<string> ModeAllowableValues);
+    [property: JsonPropertyName("BootSourceOverrideMode@Redfish.AllowableValues")] IReadOnlyList<string> ModeAllowableValues,
+    string? HttpBootUri = null);
 
 public sealed record ProcessorSummary(int Count, int CoreCount, int LogicalProcessorCount, string Model, Status Status);
 
@@ -73,6 +80,7 @@ public sealed record SystemOemOpenChami(
     string? Profile,
     string? Image,
     bool Usable,
-    IReadOnlyList<OemFinding> Findings);
+    IReadOnlyList<OemFinding> Findings,
+    string? HostId = null);
 
 public sealed record OemFinding(string Code, string Severity, string? Device, string Message);

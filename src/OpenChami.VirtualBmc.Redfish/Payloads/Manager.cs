@@ -16,6 +16,11 @@ public sealed record Manager(
     Status Status,
     ODataId EthernetInterfaces,
     ODataId VirtualMedia,
-    ManagerLinks Links) : IRedfishResource;
+    ManagerLinks Links,
+    ManagerActions? Actions = null,
+    string? LastResetTime = null) : IRedfishResource;
+
+/// <summary>Manager.Reset restarts the BMC (sessions, host check, domain reconcile), never the VM.</summary>
+public sealed record ManagerActions([property: JsonPropertyName("#Manager.Reset")] ResetAction Reset);
 
 public sealed record ManagerLinks(IReadOnlyList<ODataId> ManagerForServers, IReadOnlyList<ODataId> ManagerForChassis);

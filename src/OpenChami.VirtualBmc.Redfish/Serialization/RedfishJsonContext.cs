@@ -25,6 +25,11 @@ namespace OpenChami.VirtualBmc.Redfish.Serialization;
 [JsonSerializable(typeof(AccountService))]
 [JsonSerializable(typeof(ManagerAccount))]
 [JsonSerializable(typeof(Role))]
+[JsonSerializable(typeof(Processor))]
+[JsonSerializable(typeof(Memory))]
+[JsonSerializable(typeof(Storage))]
+[JsonSerializable(typeof(Drive))]
+[JsonSerializable(typeof(SimpleStorage))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 public sealed partial class RedfishJsonContext : JsonSerializerContext
 {

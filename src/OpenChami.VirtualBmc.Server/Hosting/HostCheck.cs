@@ -125,6 +125,42 @@ public sealed class HostCheck : IAsyncDisposable
         return check;
     }
 
+    /// <summary>
+    /// One slot's host check again while the service runs (a Manager.Reset of its BMC): sysfs reread, its bindings
+    /// validated, its root disk checked (not made: a reimage does that), its domain reconciled by the running hypervisor
+    /// — each result written to its state. Returns a one-line summary for the audit.
+    /// </summary>
+    public static async Task<string> RecheckSlotAsync(SiteConfiguration site, Slot slot, SlotState state, SlotDiskProvisioner? disks,
+        LibvirtHypervisor? hypervisor, Serilog.ILogger log, CancellationToken cancellationToken = default)
+    {
+        var inventory = new SysfsInventorySource(site.Host.SysfsRoot).Read();
+        var bindings = BindingValidator.Validate(site, inventory).For(slot.Name)!.Findings;
+        state.Replace(FindingSource.Binding, bindings);
+        if (disks is not null && !state.Current.HasErrors)
+        {
+            var catalog = slot.Image is not null ? await disks.LookupAsync(cancellationToken) : new CatalogLookup(null, null, null);
+            state.Replace(FindingSource.Disk, new ImageCheck(catalog, disks).Check(new SlotCheckContext(slot, site, inventory, [])).ToList());
+        }
+        var reconcile = "domain not reconciled (the slot has no domain)";
+        if (hypervisor is not null)
+        {
+            try
+            {
+                if (await hypervisor.ReconcileSlotAsync(slot.Name, cancellationToken) is { } result)
+                {
+                    reconcile = $"domain {result.Outcome}";
+                }
+            }
+            catch (SlotRuntimeException e) when (e.Kind == SlotRuntimeErrorKind.Unavailable)
+            {
+                reconcile = $"domain unknown: {e.Message}";
+            }
+        }
+        var findings = state.Current.Findings;
+        findings.ToList().ForEach(f => Log(log, f));
+        return $"slot {slot.Name}: {findings.Count} finding(s), {reconcile}, usable {state.Current.Usable}";
+    }
+
     /// <summary>The catalog is read once; ImageCheck's findings for every slot, then (provisioning) a disk for each slot that passed.</summary>
     private async Task CheckDisksAsync(List<Slot> slots, List<Slot> passed, HostInventory inventory, bool provision, Serilog.ILogger log, CancellationToken cancellationToken)
     {
@@ -205,10 +241,35 @@ public sealed class HostCheck : IAsyncDisposable
             {
                 NodeComposer.LogReconcile(log, result);
             }
+            await ApplyPowerRestoreAsync(slots, log, cancellationToken);
         }
         catch (SlotRuntimeException e) when (e.Kind == SlotRuntimeErrorKind.Unavailable)
         {
             log.Warning("libvirt at {Uri} is not reachable ({Reason}); serving anyway, reconnecting in the background", host.LibvirtUri, e.Message);
+        }
+    }
+
+    /// <summary>Serve: a usable slot found Off whose PowerRestorePolicy is AlwaysOn is powered on (the others are left as they are).</summary>
+    private async Task ApplyPowerRestoreAsync(List<Slot> slots, Serilog.ILogger log, CancellationToken cancellationToken)
+    {
+        foreach (var slot in slots.Where(s => States[s.Name].Current.Usable))
+        {
+            if (Hypervisor!.FindSlot(slot.Name) is not { } runtime)
+            {
+                continue;
+            }
+            try
+            {
+                if (runtime.PowerState == PowerState.Off && await runtime.GetPowerRestorePolicyAsync(cancellationToken) == PowerRestorePolicy.AlwaysOn)
+                {
+                    await runtime.ResetAsync(ResetType.On, cancellationToken);
+                    log.Information("slot {Slot}: powered on at start (PowerRestorePolicy AlwaysOn)", slot.Name);
+                }
+            }
+            catch (SlotRuntimeException e)
+            {
+                log.Warning("slot {Slot}: PowerRestorePolicy not applied: {Message}", slot.Name, e.Message);
+            }
         }
     }
 

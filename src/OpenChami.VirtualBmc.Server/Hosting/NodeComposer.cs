@@ -39,9 +39,34 @@ public static class NodeComposer
         Func<DomainRenderOptions, DomainRenderOptions>? adjustRendering = null, CancellationToken cancellationToken = default)
     {
         var check = await HostCheck.RunAsync(site.Config, HostCheckMode.Serve, log, adjustRendering: adjustRendering, cancellationToken: cancellationToken);
-        var slots = site.Slots.Select(s => new SlotContext(s, check.Hypervisor?.FindSlot(s.Name), check.States[s.Name], check.Devices[s.Name])).ToList();
-        var state = new NodeState(site, slots, site.Host.HostEndpoint) { Disks = check.Disks };
+        var slots = site.Slots.Select(s => new SlotContext(s, check.Hypervisor?.FindSlot(s.Name), check.States[s.Name], check.Devices[s.Name])
+        {
+            HostPlacement = HostPlacementOf(check, s),
+        }).ToList();
+        foreach (var slot in slots)
+        {
+            // Subscribed after the start-up reconcile: a VM found running then was started before the service knew.
+            slot.Machine?.StateChanged += (_, e) =>
+            {
+                if (e.Kind == SlotEventKind.Rebooted || (e.Kind == SlotEventKind.PowerStateChanged && e.PowerState == PowerState.On))
+                {
+                    slot.MarkReset(DateTimeOffset.UtcNow);
+                }
+            };
+        }
+        var state = new NodeState(site, slots, site.Host.HostEndpoint) 
+        {
+            Disks = check.Disks,
+            Recheck = (slot, cancellationToken) => HostCheck.RecheckSlotAsync(site.Config, slot.Slot, slot.State, check.Disks, check.Hypervisor, log, cancellationToken),
+        };
         return new RunningNode(state, check.Hypervisor);
+    }
+
+    private static SlotHostPlacement HostPlacementOf(HostCheck check, Slot slot)
+    {
+        var cpus = check.Placement(slot).Cpus;
+        var node = cpus.Count == 0 ? null : check.Inventory.NumaNodes.FirstOrDefault(n => cpus.All(n.Cpus.Contains))?.Id;
+        return new SlotHostPlacement(check.Site.Host.HostId, cpus, node, check.Inventory.CpuModel);
     }
 
     /// <summary>How the host's slots are rendered as domains (test:// URIs get the test driver's domain type).</summary>

@@ -37,7 +37,20 @@ public sealed class SlotContext(Slot slot, ISlotRuntime? machine, SlotState stat
 
     public IReadOnlyList<BoundDevice> Devices { get; } = devices;
 
+    /// <summary>Where the slot runs on the host (pinned CPUs, their NUMA node, the host CPU model); set by the composer.</summary>
+    public SlotHostPlacement HostPlacement { get; init; } = SlotHostPlacement.Unknown;
+
     public string Name => Slot.Name;
+
+    /// <summary>
+    /// When the slot was last powered on or restarted, as this service saw it (its resets, and libvirt's start and
+    /// reboot events after start-up); null until then — a VM already running at start-up was started before we knew.
+    /// </summary>
+    public DateTimeOffset? LastResetTime => Volatile.Read(ref _lastResetTicks) is var ticks and not 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    public void MarkReset(DateTimeOffset at) => Volatile.Write(ref _lastResetTicks, at.UtcTicks);
+
+    private long _lastResetTicks;
 
     /// <summary>The last known power state (from events and resyncs; kept while libvirt is away).</summary>
     public PowerState PowerState => Machine?.PowerState ?? PowerState.Off;
@@ -84,6 +97,12 @@ public sealed class NodeState
 
     /// <summary>Slot root disks and seeds (reimage, delete-state); set by the composer.</summary>
     public OpenChami.VirtualBmc.Slots.Images.SlotDiskProvisioner? Disks { get; init; }
+
+    /// <summary>One slot's host check and domain reconcile again (Manager.Reset); set by the composer. Returns a summary.</summary>
+    public Func<SlotContext, CancellationToken, Task<string>>? Recheck { get; init; }
+
+    /// <summary>When the service started serving: every BMC's last reset until a Manager.Reset.</summary>
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
     /// <summary>Why the node is not ready to serve yet (null when ready): a slot whose domain is not reconciled yet.</summary>
     public string? NotReadyReason() =>

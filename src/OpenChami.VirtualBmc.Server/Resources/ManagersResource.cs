@@ -28,7 +28,9 @@ public static class ManagersResource
             new ODataId(Paths.ManagerNics),
             new ODataId(Paths.ManagerMedia),
             new ManagerLinks(scope.Slots.Select(s => new ODataId(Paths.System(s.Name))).ToList(),
-                scope.Slots.Select(s => new ODataId(Paths.ChassisMember(s.Name))).ToList()));
+                scope.Slots.Select(s => new ODataId(Paths.ChassisMember(s.Name))).ToList()),
+            ManagerResetResource.Actions,
+            ManagerResetResource.LastReset(node, scope).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>The BMC's own interface: a synthetic but stable MAC, and the address the endpoint is scanned on.</summary>
@@ -47,6 +49,7 @@ public static class ManagersResource
 
     public static void Map(IEndpointRouteBuilder app)
     {
+        ManagerResetResource.Map(app);
         app.MapRedfishGet(Paths.Managers, "ManagerCollection", context =>
             RedfishResponses.WriteAsync(context,
                 ResourceCollection.Of(Paths.Managers, "#ManagerCollection.ManagerCollection", "Manager Collection", [Paths.Manager]),

@@ -41,6 +41,15 @@ public static class MetadataResource
         ("ManagerAccount_v1.xml", ["ManagerAccount", "ManagerAccount.v1_8_0"]),
         ("RoleCollection_v1.xml", ["RoleCollection"]),
         ("Role_v1.xml", ["Role", "Role.v1_2_1"]),
+        ("ProcessorCollection_v1.xml", ["ProcessorCollection"]),
+        ("Processor_v1.xml", ["Processor", "Processor.v1_20_0"]),
+        ("MemoryCollection_v1.xml", ["MemoryCollection"]),
+        ("Memory_v1.xml", ["Memory", "Memory.v1_20_0"]),
+        ("StorageCollection_v1.xml", ["StorageCollection"]),
+        ("Storage_v1.xml", ["Storage", "Storage.v1_15_0"]),
+        ("Drive_v1.xml", ["Drive", "Drive.v1_17_0"]),
+        ("SimpleStorageCollection_v1.xml", ["SimpleStorageCollection"]),
+        ("SimpleStorage_v1.xml", ["SimpleStorage", "SimpleStorage.v1_3_0"]),
         ("Message_v1.xml", ["Message", "Message.v1_3_0"]),
         ("Resource_v1.xml", ["Resource", "Resource.v1_0_0"]),
         ("RedfishExtensions_v1.xml", ["RedfishExtensions.v1_0_0"]),
@@ -54,7 +63,7 @@ public static class MetadataResource
     private static byte[] Build()
     {
         var references = References.Select(r => Reference($"http://redfish.dmtf.org/schemas/v1/{r.File}", r.Namespaces))
-            .Append(Reference(OemSchemaPath, ["OpenCHAMIComputerSystem", "OpenCHAMIComputerSystem.v1_0_0", "OpenCHAMIPCIeDevice.v1_0_0", "OpenCHAMIValidationReport.v1_0_0", "OpenCHAMIServiceRoot.v1_0_0"]));
+            .Append(Reference(OemSchemaPath, ["OpenCHAMIComputerSystem", "OpenCHAMIComputerSystem.v1_0_0", "OpenCHAMIPCIeDevice.v1_0_0", "OpenCHAMIProcessor.v1_0_0", "OpenCHAMIMemory.v1_0_0", "OpenCHAMIValidationReport.v1_0_0", "OpenCHAMIServiceRoot.v1_0_0"]));
         var root = new XElement(Edmx + "Edmx", new XAttribute(XNamespace.Xmlns + "edmx", Edmx), new XAttribute("Version", "4.0"),
             references,
             new XElement(Edmx + "DataServices",

@@ -29,11 +29,23 @@ public static class Paths
     public static string PCIeDevice(string id, string device) => $"{Systems}/{id}/PCIeDevices/{device}";
     public static string PCIeFunctions(string id, string device) => $"{Systems}/{id}/PCIeDevices/{device}/PCIeFunctions";
     public static string PCIeFunction(string id, string device) => $"{Systems}/{id}/PCIeDevices/{device}/PCIeFunctions/0";
+    public static string Processors(string id) => $"{Systems}/{id}/Processors";
+    public static string Processor(string id, string cpu) => $"{Systems}/{id}/Processors/{cpu}";
+    public static string Memory(string id) => $"{Systems}/{id}/Memory";
+    public static string MemoryEntry(string id, string memory) => $"{Systems}/{id}/Memory/{memory}";
+    public static string Storage(string id) => $"{Systems}/{id}/Storage";
+    public static string StorageMember(string id, string storage) => $"{Systems}/{id}/Storage/{storage}";
+    /// <summary>A slot's disk under its Chassis: the Drive schema deprecates Systems/{id}/Storage/{s}/Drives/{d}.</summary>
+    public static string Drive(string id, string drive) => $"{Chassis}/{id}/Drives/{drive}";
+    public static string SimpleStorage(string id) => $"{Systems}/{id}/SimpleStorage";
+    public static string SimpleStorageMember(string id, string storage) => $"{Systems}/{id}/SimpleStorage/{storage}";
     public static string ChassisMember(string id) => $"{Chassis}/{id}";
     public static string Manager => $"{Managers}/{ManagerId}";
     public static string ManagerNics => $"{Manager}/EthernetInterfaces";
     public static string ManagerNic => $"{Manager}/EthernetInterfaces/bmc0";
     public static string ManagerMedia => $"{Manager}/VirtualMedia";
+    public static string ManagerReset => $"{Manager}/Actions/Manager.Reset";
+    public static string ManagerResetActionInfo => $"{Manager}/ResetActionInfo";
     public static string Account(string user) => $"{Accounts}/{user}";
     public static string Role(string role) => $"{Roles}/{role}";
 }

@@ -124,6 +124,7 @@ public static partial class SessionServiceResource
                 return;
             }
             context.Features.Set(AuthMiddleware.IdentityOf(account!, "session", session.Id));
+            ManagerResetResource.RecordOrigin(context, session);
             context.Response.Headers["X-Auth-Token"] = token;
             context.Response.Headers.Location = $"{SessionsPath}/{session.Id}";
             await RedfishResponses.WriteAsync(context, Payload(session), SessionJsonContext.Default.SessionPayload, StatusCodes.Status201Created);

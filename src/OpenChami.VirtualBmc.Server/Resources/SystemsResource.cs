@@ -25,7 +25,7 @@ public static class SystemsResource
 
     public static ComputerSystem Build(NodeType nodeType, SlotContext slot, BootOverride boot) => Build(nodeType, slot, boot, slot.PowerState);
 
-    public static ComputerSystem Build(NodeType nodeType, SlotContext slot, BootOverride boot, PowerState power)
+    public static ComputerSystem Build(NodeType nodeType, SlotContext slot, BootOverride boot, PowerState power, PowerRestorePolicy? policy = null)
     {
         var s = slot.Slot;
         var id = s.Name;
@@ -49,8 +49,9 @@ public static class SystemsResource
                 BootModes.Of(boot.Mode),
                 OverrideEnabledValues,
                 AllowedTargets(firmware),
-                [BootModes.Of(firmware)]),
-            new ProcessorSummary(1, s.Template.Cpu.Cores, s.Template.Cpu.Cores, "QEMU Virtual CPU", Status.EnabledOk),
+                [BootModes.Of(firmware)],
+                firmware == Firmware.Uefi ? boot.HttpBootUri ?? "" : null),
+            SystemInventoryResource.Summary(s.Template),
             new MemorySummary(s.Template.Memory.SizeGiB, Status.EnabledOk),
             new SerialConsole(0, new SerialConsoleProtocol(false, 623), new SerialConsoleProtocol(false, 22), new SerialConsoleProtocol(false, 23)),
             StatusOf(slot),
@@ -69,7 +70,11 @@ public static class SystemsResource
                 s.Template.Profile,
                 s.Image,
                 slot.Health.Usable,
-                slot.Health.Findings.Select(f => new OemFinding(f.Code, f.Severity.ToString(), f.Device, f.Message)).ToList())));
+                slot.Health.Findings.Select(f => new OemFinding(f.Code, f.Severity.ToString(), f.Device, f.Message)).ToList(),
+                slot.HostPlacement.HostId)),
+            new ODataId(Paths.Processors(id)), new ODataId(Paths.Memory(id)), new ODataId(Paths.Storage(id)), new ODataId(Paths.SimpleStorage(id)),
+            policy?.ToString(),
+            slot.LastResetTime?.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public static IReadOnlyList<string> AllowedTargets(Firmware firmware) =>
@@ -99,7 +104,12 @@ public static class SystemsResource
     /// (power state, boot override, node type) and reused by every GET until then — reads neither call libvirt (the
     /// runtime caches both), nor serialize, nor hash.
     /// </summary>
-    public sealed record Representation(PowerState Power, BootOverride Boot, NodeType NodeType, int Version, ComputerSystem Payload, byte[] Bytes, string ETag, string? DescribedBy);
+    public sealed record Representation(PowerState Power, BootOverride Boot, NodeType NodeType, int Version, ComputerSystem Payload, byte[] Bytes, string ETag, string? DescribedBy)
+    {
+        public PowerRestorePolicy? Policy { get; init; }
+
+        public DateTimeOffset? LastReset { get; init; }
+    }
 
     private static readonly ConditionalWeakTable<SlotContext, Representation> Representations = new();
 
@@ -118,21 +128,31 @@ public static class SystemsResource
         {
             boot = lastKnown;
         }
+        PowerRestorePolicy? policy;
+        try
+        {
+            policy = slot.Runtime is { } usable ? await usable.GetPowerRestorePolicyAsync(context.RequestAborted) : slot.Machine?.KnownPowerRestorePolicy;
+        }
+        catch (SlotRuntimeException e) when (!slot.Health.Usable || e.Kind == SlotRuntimeErrorKind.Unavailable)
+        {
+            policy = slot.Machine?.KnownPowerRestorePolicy;
+        }
         var nodeType = RequestScope.Node(context).Site.NodeType;
         var version = slot.Version;
-        if (Representations.TryGetValue(slot, out var known) && known.Power == power && known.Boot == boot && ReferenceEquals(known.NodeType, nodeType) && known.Version == version)
+        if (Representations.TryGetValue(slot, out var known) && known.Power == power && known.Boot == boot && ReferenceEquals(known.NodeType, nodeType) && known.Version == version && known.Policy == policy && known.LastReset == slot.LastResetTime)
         {
             return known;
         }
-        var payload = Build(nodeType, slot, boot, power);
+        var payload = Build(nodeType, slot, boot, power, policy);
         var bytes = JsonSerializer.SerializeToUtf8Bytes(payload, RedfishJsonContext.Wire.ComputerSystem);
-        var made = new Representation(power, boot, nodeType, version, payload, bytes, RedfishResponses.ETagOf(bytes), RedfishResponses.DescribedBy(payload));
+        var made = new Representation(power, boot, nodeType, version, payload, bytes, RedfishResponses.ETagOf(bytes), RedfishResponses.DescribedBy(payload)) { Policy = policy, LastReset = slot.LastResetTime };
         Representations.AddOrUpdate(slot, made);
         return made;
     }
 
     public static void Map(IEndpointRouteBuilder app)
     {
+        SystemInventoryResource.Map(app);
         app.MapRedfishGet(Paths.Systems, "ComputerSystemCollection", context =>
             RedfishResponses.WriteAsync(context, Collection(RequestScope.Of(context)), RedfishJsonContext.Wire.ResourceCollection));
         app.MapRedfishGet("/redfish/v1/Systems/{id}", "ComputerSystem", GetSystemAsync);
@@ -158,11 +178,12 @@ public static class SystemsResource
     private static readonly SlotWrite PatchSystem = new("ComputerSystem", "ComputerSystem", BodyKind.Patch,
     [
         new("Boot", JsonValueKind.Object),
+        new("PowerRestorePolicy", JsonValueKind.String, AllowedValues: Enum.GetNames<PowerRestorePolicy>()),
         .. new[]
         {
             "Id", "Name", "Description", "SystemType", "Manufacturer", "Model", "SerialNumber", "UUID", "BiosVersion", "PowerState",
             "ProcessorSummary", "MemorySummary", "SerialConsole", "Status", "EthernetInterfaces", "VirtualMedia", "PCIeDevices",
-            "Links", "Actions", "Oem",
+            "Links", "Actions", "Oem", "Processors", "Memory", "Storage", "SimpleStorage",
         }.Select(name => new BodyProperty(name, JsonValueKind.Undefined, Writable: false)),
     ])
     {
@@ -172,23 +193,53 @@ public static class SystemsResource
                 new("BootSourceOverrideTarget", JsonValueKind.String, AllowedValues: AllowedTargets(slot.Slot.Template.Firmware)),
                 new("BootSourceOverrideEnabled", JsonValueKind.String, AllowedValues: OverrideEnabledValues),
                 new("BootSourceOverrideMode", JsonValueKind.String, AllowedValues: [BootModes.Of(slot.Slot.Template.Firmware)]),
-            ], "Boot/")
+                new("HttpBootUri", JsonValueKind.String, Writable: slot.Slot.Template.Firmware == Firmware.Uefi),
+            ], "Boot/").Concat(HttpBootUriProblems(boot))
             : [],
     };
 
+    /// <summary>HttpBootUri: empty (clears it) or an absolute http/https URI, which the guest's firmware fetches.</summary>
+    private static IEnumerable<RedfishMessage> HttpBootUriProblems(JsonElement boot) =>
+        boot.TryGetProperty("HttpBootUri", out var u) && u.ValueKind == JsonValueKind.String && u.GetString() is { Length: > 0 } text
+            && !(Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.Host.Length > 0)
+            ? [BaseMessages.PropertyValueFormatError(text, "Boot/HttpBootUri")]
+            : [];
+
     private static Task PatchSystemAsync(HttpContext context) => SlotRequests.WriteAsync(context, PatchSystem, async request =>
     {
-        var boot = request.Body.GetProperty("Boot");
-        var current = await request.Machine.GetBootOverrideAsync(request.Aborted);
-        var wanted = current with
+        if (request.Body.TryGetProperty("Boot", out var boot) && !await PatchBootAsync(context, request, boot))
         {
-            Target = boot.TryGetProperty("BootSourceOverrideTarget", out var t) ? Enum.Parse<BootSource>(t.GetString()!) : current.Target,
-            Enabled = boot.TryGetProperty("BootSourceOverrideEnabled", out var e) ? Enum.Parse<BootOverrideEnabled>(e.GetString()!) : current.Enabled,
-        };
-        await request.Machine.SetBootOverrideAsync(wanted, request.Aborted);
+            return;
+        }
+        if (request.Body.TryGetProperty("PowerRestorePolicy", out var policy))
+        {
+            await request.Machine.SetPowerRestorePolicyAsync(Enum.Parse<PowerRestorePolicy>(policy.GetString()!), request.Aborted);
+        }
         var after = await CurrentAsync(context, request.Slot);
         await RedfishResponses.WriteSerializedAsync(context, after.Bytes, after.ETag, after.DescribedBy);
     });
+
+    /// <summary>The Boot part of a PATCH; false after answering an error.</summary>
+    private static async Task<bool> PatchBootAsync(HttpContext context, SlotRequest request, JsonElement boot)
+    {
+        var current = await request.Machine.GetBootOverrideAsync(request.Aborted);
+        var target = boot.TryGetProperty("BootSourceOverrideTarget", out var t) ? Enum.Parse<BootSource>(t.GetString()!) : current.Target;
+        var uri = boot.TryGetProperty("HttpBootUri", out var u) ? u.GetString() is { Length: > 0 } given ? given : null : current.HttpBootUri;
+        if (target != BootSource.UefiHttp && boot.TryGetProperty("HttpBootUri", out _) && uri is not null)
+        {
+            await RedfishResponses.WriteErrorAsync(context, BaseMessages.PropertyValueConflict("Boot/HttpBootUri", "Boot/BootSourceOverrideTarget"));
+            return false;
+        }
+        var wanted = current with
+        {
+            Target = target,
+            Enabled = boot.TryGetProperty("BootSourceOverrideEnabled", out var e) ? Enum.Parse<BootOverrideEnabled>(e.GetString()!) : current.Enabled,
+            // The URI belongs to UefiHttp: another target drops it.
+            HttpBootUri = target == BootSource.UefiHttp ? uri : null,
+        };
+        await request.Machine.SetBootOverrideAsync(wanted, request.Aborted);
+        return true;
+    }
 
     private static readonly SlotWrite Reset = new("ComputerSystem.Reset", "ComputerSystem", BodyKind.Action,
         [new("ResetType", JsonValueKind.String, AllowedValues: ResetTypes, Required: true)]);
@@ -198,7 +249,14 @@ public static class SystemsResource
         var type = request.Body.GetProperty("ResetType").GetString()!;
         try
         {
-            await request.Machine.ResetAsync(Enum.Parse<ResetType>(type), request.Aborted);
+            var reset = Enum.Parse<ResetType>(type);
+            var wasOff = request.Machine.PowerState == PowerState.Off;
+            await request.Machine.ResetAsync(reset, request.Aborted);
+            // LastResetTime: a restart, or a power-on that found the slot off (On while on changes nothing).
+            if (reset is ResetType.ForceRestart or ResetType.GracefulRestart or ResetType.PowerCycle || (wasOff && request.Machine.PowerState == PowerState.On))
+            {
+                request.Slot.MarkReset(DateTimeOffset.UtcNow);
+            }
         }
         catch (SlotRuntimeException e) when (e.Kind == SlotRuntimeErrorKind.NotProvisioned)
         {

@@ -68,6 +68,9 @@ public sealed class HostInventory
     /// <summary>CPUs online on the host (<c>/sys/devices/system/cpu/online</c>).</summary>
     public int CpuCount { get; }
 
+    /// <summary>The host CPU's model name (the first <c>model name</c> of <c>/proc/cpuinfo</c>); null when not readable.</summary>
+    public string? CpuModel { get; init; }
+
     /// <summary>True when <c>/sys/kernel/iommu_groups</c> has at least one group.</summary>
     public bool IommuEnabled { get; }
 

@@ -17,6 +17,12 @@ public sealed record BootOverride(BootSource Target, BootOverrideEnabled Enabled
     /// <summary>The boot mode of a slot's firmware: UEFI firmware boots Uefi, SeaBIOS Legacy.</summary>
     public static BootMode ModeOf(Catalog.Firmware firmware) => firmware == Catalog.Firmware.Uefi ? BootMode.Uefi : BootMode.Legacy;
 
+    /// <summary>
+    /// The URI the guest's UEFI HTTP boot fetches (Redfish <c>Boot.HttpBootUri</c>); only with target UefiHttp. Kept with
+    /// the override, so a Once override's URI goes with it after one boot.
+    /// </summary>
+    public string? HttpBootUri { get; init; }
+
     /// <summary>True when the override changes the boot order at all.</summary>
     public bool IsActive => Enabled != BootOverrideEnabled.Disabled && Target != BootSource.None;
 }

@@ -24,6 +24,15 @@ public interface ISlotRuntime
     /// <summary>Persists the override for the next boot; never restarts the VM.</summary>
     Task SetBootOverrideAsync(BootOverride value, CancellationToken cancellationToken = default);
 
+    /// <summary>The slot's power-restore policy, kept with its VM (LastState when never set).</summary>
+    Task<PowerRestorePolicy> GetPowerRestorePolicyAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The policy as last read or written (null when unknown). Never calls the hypervisor.</summary>
+    PowerRestorePolicy? KnownPowerRestorePolicy { get; }
+
+    /// <summary>Persists the policy with the VM; applied when the service next starts.</summary>
+    Task SetPowerRestorePolicyAsync(PowerRestorePolicy policy, CancellationToken cancellationToken = default);
+
     /// <summary>False when the hypervisor cannot change media at all (libvirt's test driver): answered before any download.</summary>
     bool CanChangeMedia { get; }
 

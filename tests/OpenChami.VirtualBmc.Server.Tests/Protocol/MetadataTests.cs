@@ -40,7 +40,11 @@ public sealed class MetadataTests(RunningServer server) : IClassFixture<RunningS
         foreach (var path in new[] { "/redfish/v1", "/redfish/v1/Systems/slot0", "/redfish/v1/Chassis/slot0", "/redfish/v1/Managers/BMC",
             "/redfish/v1/Systems/slot0/EthernetInterfaces/hsn0", "/redfish/v1/Systems/slot0/VirtualMedia/Cd", "/redfish/v1/Systems/slot0/ResetActionInfo",
             "/redfish/v1/Systems/slot0/PCIeDevices/gpu0", "/redfish/v1/Systems/slot0/PCIeDevices/gpu0/PCIeFunctions/0", "/redfish/v1/SessionService",
-            "/redfish/v1/AccountService", "/redfish/v1/AccountService/Accounts/admin", "/redfish/v1/AccountService/Roles/ReadOnly" })
+            "/redfish/v1/AccountService", "/redfish/v1/AccountService/Accounts/admin", "/redfish/v1/AccountService/Roles/ReadOnly",
+            "/redfish/v1/Systems/slot0/Processors", "/redfish/v1/Systems/slot0/Processors/CPU0", "/redfish/v1/Systems/slot0/Memory",
+            "/redfish/v1/Systems/slot0/Memory/Memory0", "/redfish/v1/Systems/slot0/Storage", "/redfish/v1/Systems/slot0/Storage/VirtioBlock",
+            "/redfish/v1/Chassis/slot0/Drives/vda", "/redfish/v1/Systems/slot0/SimpleStorage",
+            "/redfish/v1/Systems/slot0/SimpleStorage/VirtioBlock", "/redfish/v1/Managers/BMC/ResetActionInfo" })
         {
             var (_, body) = await server.GetAsync(path);
             var type = body.GetProperty("@odata.type").GetString()!.TrimStart('#');

@@ -19,6 +19,7 @@ public sealed class RoleRouteMatrixTests(RunningServer server) : IClassFixture<R
     {
         ["{id}"] = "slot0", ["{managerId}"] = "BMC", ["{nic}"] = "hsn0", ["{media}"] = "Cd", ["{device}"] = "gpu0",
         ["{function}"] = "0", ["{user}"] = "admin", ["{role}"] = "Operator", ["{sessionId}"] = "no-such-session",
+        ["{cpu}"] = "CPU0", ["{memory}"] = "Memory0", ["{storage}"] = "VirtioBlock", ["{drive}"] = "vda",
     };
 
     private static readonly Dictionary<AccountRole, (string User, string Password)> Logins = new()

@@ -71,6 +71,9 @@ public sealed class SysfsTreeBuilder
 
     public string? CpuOnline { get; set; }
 
+    /// <summary>The host CPU's model name, written as <c>proc/cpuinfo</c> beside <c>sys</c> (null: no cpuinfo).</summary>
+    public string? CpuModel { get; set; } = "AMD EPYC 9654 96-Core Processor";
+
     public IReadOnlyDictionary<PciAddress, FunctionSpec> Functions => functions;
 
     public IReadOnlyDictionary<int, NumaNodeSpec> NumaNodes => numaNodes;
@@ -183,6 +186,10 @@ public sealed class SysfsTreeBuilder
                     string.Create(CultureInfo.InvariantCulture, $"{domain:x4}:{bus:x2}:{device:x2}"));
             }
             WriteNuma();
+            if (model.CpuModel is { } cpuModel)
+            {
+                WriteFile(Path.Combine(root, "proc", "cpuinfo"), $"processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: {cpuModel}\nflags\t\t: fpu lm\n");
+            }
             return root;
         }
 
