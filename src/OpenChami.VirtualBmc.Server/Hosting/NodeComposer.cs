@@ -82,6 +82,7 @@ public static class NodeComposer
         var state = new NodeState(site, slots, site.Host.HostEndpoint)
         {
             Disks = disks,
+            Consoles = site.Host.Console.Enabled ? hypervisor?.Consoles(site.Host.Console.LogLines) : null,
             NotReadyReason = () => hypervisor is not null && hypervisor.LastReconcile.Count == 0 ? $"libvirt at {site.Host.LibvirtUri} not reached yet" : null,
         };
         return new RunningNode(state, hypervisor);

@@ -104,6 +104,9 @@ public sealed class NodeState
     /// <summary>Slot root disks and seeds (reimage, delete-state); set by the composer.</summary>
     public OpenChami.VirtualBmc.Slots.Images.SlotDiskProvisioner? Disks { get; init; }
 
+    /// <summary>The slots' serial consoles (null without a hypervisor); set by the composer.</summary>
+    public OpenChami.VirtualBmc.Slots.Console.ISlotConsoles? Consoles { get; init; }
+
     /// <summary>Why the node is not ready to serve yet (null when ready): set by the composer.</summary>
     public Func<string?> NotReadyReason { get; set; } = () => null;
 

@@ -19,7 +19,8 @@ public sealed class DependencyDirectionTests
         { "OpenChami.VirtualBmc.Host", ["OpenChami.VirtualBmc.Slots"] },
         { "OpenChami.VirtualBmc.Libvirt", ["OpenChami.VirtualBmc.Slots"] },
         { "OpenChami.VirtualBmc.Media", ["OpenChami.VirtualBmc.Slots"] },
-        { "OpenChami.VirtualBmc.Server", ["OpenChami.VirtualBmc.Redfish", "OpenChami.VirtualBmc.Slots", "OpenChami.VirtualBmc.Host", "OpenChami.VirtualBmc.Libvirt", "OpenChami.VirtualBmc.Media"] },
+        { "OpenChami.VirtualBmc.Console", ["OpenChami.VirtualBmc.Slots"] },
+        { "OpenChami.VirtualBmc.Server", ["OpenChami.VirtualBmc.Redfish", "OpenChami.VirtualBmc.Slots", "OpenChami.VirtualBmc.Host", "OpenChami.VirtualBmc.Libvirt", "OpenChami.VirtualBmc.Media", "OpenChami.VirtualBmc.Console"] },
     };
 
     [Theory]
@@ -49,6 +50,7 @@ public sealed class DependencyDirectionTests
     [InlineData("OpenChami.VirtualBmc.Host")]
     [InlineData("OpenChami.VirtualBmc.Libvirt")]
     [InlineData("OpenChami.VirtualBmc.Media")]
+    [InlineData("OpenChami.VirtualBmc.Console")]
     public void OnlyTheServer_SeesAspNetCore(string project)
     {
         var references = Assembly.Load(project).GetReferencedAssemblies().Select(a => a.Name!);
