@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace OpenChami.VirtualBmc.Server.Tests.Console;
 
 /// <summary>The demo (libvirt's test driver) served for real: logins against the accounts file, refusals, abuse.</summary>
-public sealed class SshConsoleServer : RunningServer
+public sealed class ConsoleDemoServer : RunningServer
 {
     protected override string Tweak(string hostYaml) => hostYaml
         .Replace("security:\n", "security:\n  lockoutThreshold: 3\n  lockoutDurationSeconds: 600\n", StringComparison.Ordinal)
@@ -14,7 +14,7 @@ public sealed class SshConsoleServer : RunningServer
     public int SshPort => Node.State.Site.Host.Console.SshPort;
 }
 
-public sealed class SshConsoleEndpointTests(SshConsoleServer server) : IClassFixture<SshConsoleServer>
+public sealed class SshConsoleEndpointTests(ConsoleDemoServer server) : IClassFixture<ConsoleDemoServer>
 {
     private const string Slot0 = "127.0.0.10";
 
