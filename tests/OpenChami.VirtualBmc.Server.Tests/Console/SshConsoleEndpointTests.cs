@@ -123,6 +123,37 @@ public sealed class SshConsoleEndpointTests(ConsoleDemoServer server) : IClassFi
         await Task.CompletedTask;
     }
 
+    [Fact]
+    public async Task HostKeyCommand_PrintsTheFingerprintTheServerPresents_AndKnownHostsLines()
+    {
+        var stdout = new StringWriter();
+        var code = await OpenChami.VirtualBmc.Server.Cli.Cli.RunAsync(["console", "host-key", "--config", Path.Combine(server.Directory, "host.yaml")],
+            stdout, new StringWriter(), TextReader.Null);
+        Assert.Equal(0, code);
+        var lines = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var fingerprint = lines[0].Split(' ')[0];
+        Assert.StartsWith("SHA256:", fingerprint, StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.StartsWith($"[127.0.0.10]:{server.SshPort} ssh-ed25519 ", StringComparison.Ordinal));
+
+        // What OpenSSH sees on the wire, hashed by OpenSSH.
+        var (scanCode, scanned, _) = OpenChami.VirtualBmc.TestSupport.ExternalTool.Run("ssh-keyscan", "-t", "ed25519", "-p", server.SshPort.ToString(System.Globalization.CultureInfo.InvariantCulture), Slot0);
+        Assert.Equal(0, scanCode);
+        var (keygenCode, hashed, _) = OpenChami.VirtualBmc.TestSupport.ExternalTool.Run("ssh-keygen", ["-lf", "-"], scanned);
+        Assert.Equal(0, keygenCode);
+        Assert.Contains(fingerprint, hashed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HostKeyCommand_WithoutAKey_SaysSo_AndExits4()
+    {
+        using var dir = new OpenChami.VirtualBmc.TestSupport.TempDirectory();
+        var host = ServerTestSupport.WriteDemoCopy(dir, 8443);
+        var stderr = new StringWriter();
+        var code = await OpenChami.VirtualBmc.Server.Cli.Cli.RunAsync(["console", "host-key", "--config", host], new StringWriter(), stderr, TextReader.Null);
+        Assert.Equal(4, code);
+        Assert.Contains("no host key", stderr.ToString(), StringComparison.Ordinal);
+    }
+
     private async Task AssertHealthyAsync()
     {
         var (response, _) = await server.GetAsync("/redfish/v1/Systems/slot0");
