@@ -26,7 +26,11 @@ public sealed record ComputerSystem(
     [property: JsonPropertyName("PCIeDevices@odata.count")] int PCIeDevicesCount,
     ComputerSystemLinks Links,
     ComputerSystemActions Actions,
-    [property: JsonPropertyName("Oem")] SystemOem? Oem) : IRedfishResource;
+    [property: JsonPropertyName("Oem")] SystemOem? Oem) : IRedfishResource
+{
+    /// <summary>The system's log services (HostLogger: its serial console's latest lines).</summary>
+    public ODataId? LogServices { get; init; }
+}
 
 public sealed record Boot(
     string BootSourceOverrideEnabled,
@@ -43,7 +47,14 @@ public sealed record MemorySummary(double TotalSystemMemoryGiB, Status Status);
 /// <summary>Serial console services; ports are numbers even when disabled (Magellan reads them as integers).</summary>
 public sealed record SerialConsole(int MaxConcurrentSessions, SerialConsoleProtocol IPMI, SerialConsoleProtocol SSH, SerialConsoleProtocol Telnet);
 
-public sealed record SerialConsoleProtocol(bool ServiceEnabled, int Port);
+public sealed record SerialConsoleProtocol(bool ServiceEnabled, int Port)
+{
+    /// <summary>SSH: the console shares the manager's command shell (the same SSH endpoint); null elsewhere.</summary>
+    public bool? SharedWithManagerCLI { get; init; }
+
+    /// <summary>The command that reaches the console from the command shell; null when a login lands on it directly.</summary>
+    public string? ConsoleEntryCommand { get; init; }
+}
 
 public sealed record ComputerSystemLinks(IReadOnlyList<ODataId> Chassis, IReadOnlyList<ODataId> ManagedBy);
 

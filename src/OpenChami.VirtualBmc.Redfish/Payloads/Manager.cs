@@ -16,6 +16,12 @@ public sealed record Manager(
     Status Status,
     ODataId EthernetInterfaces,
     ODataId VirtualMedia,
-    ManagerLinks Links) : IRedfishResource;
+    ManagerLinks Links) : IRedfishResource
+{
+    /// <summary>What OpenCHAMI's discovery (Magellan) reads to pick the console type: SSH on this BMC's address.</summary>
+    public CommandShell? CommandShell { get; init; }
+}
+
+public sealed record CommandShell(bool ServiceEnabled, int MaxConcurrentSessions, IReadOnlyList<string> ConnectTypesSupported);
 
 public sealed record ManagerLinks(IReadOnlyList<ODataId> ManagerForServers, IReadOnlyList<ODataId> ManagerForChassis);

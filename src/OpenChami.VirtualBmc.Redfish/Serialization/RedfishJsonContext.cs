@@ -24,6 +24,9 @@ namespace OpenChami.VirtualBmc.Redfish.Serialization;
 [JsonSerializable(typeof(AccountService))]
 [JsonSerializable(typeof(ManagerAccount))]
 [JsonSerializable(typeof(Role))]
+[JsonSerializable(typeof(LogService))]
+[JsonSerializable(typeof(LogEntryCollection))]
+[JsonSerializable(typeof(LogEntry))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 public sealed partial class RedfishJsonContext : JsonSerializerContext
 {

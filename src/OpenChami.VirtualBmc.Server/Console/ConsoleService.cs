@@ -54,6 +54,7 @@ public sealed class ConsoleService(NodeState node, ConsoleGate gate, ILogger<Con
             }
             else
             {
+                slot.ConsoleEndpoint = new SlotConsoleEndpoint(_server.Listening[slot.Name].Port, config.MaxSessionsPerSlot);
                 log.LogInformation("slot {Slot}: SSH console ssh://{Endpoint}", slot.Name, _server.Listening[slot.Name]);
             }
         }

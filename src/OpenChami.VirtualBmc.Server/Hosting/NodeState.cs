@@ -58,6 +58,9 @@ public sealed class SlotContext(Slot slot, ISlotRuntime? machine, SlotHealth hea
 
     public PowerState PowerState => Runtime?.PowerState ?? PowerState.Off;
 
+    /// <summary>The slot's SSH console as advertised; null when not served. Set when the console endpoints start.</summary>
+    public SlotConsoleEndpoint? ConsoleEndpoint { get; set; }
+
     /// <summary>The cache file in the CD drive and the URL it came from (null when none was inserted since start).</summary>
     public (string LocalPath, string Url)? MediaSource { get; set; }
 }

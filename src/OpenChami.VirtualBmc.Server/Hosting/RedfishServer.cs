@@ -120,6 +120,7 @@ public static class RedfishServer
         SessionServiceResource.Map(app);
         AccountServiceResource.Map(app);
         ValidationReportResource.Map(app);
+        HostLoggerResource.Map(app);
     }
 
     private static System.Net.IPAddress? Local(HttpContext context) =>

@@ -28,7 +28,10 @@ public static class ManagersResource
             new ODataId(Paths.ManagerNics),
             new ODataId(Paths.ManagerMedia),
             new ManagerLinks(scope.Slots.Select(s => new ODataId(Paths.System(s.Name))).ToList(),
-                scope.Slots.Select(s => new ODataId(Paths.ChassisMember(s.Name))).ToList()));
+                scope.Slots.Select(s => new ODataId(Paths.ChassisMember(s.Name))).ToList()))
+        {
+            CommandShell = Console.ConsoleAdvertisement.CommandShell(scope),
+        };
     }
 
     /// <summary>The BMC's own interface: a synthetic but stable MAC, and the address the endpoint is scanned on.</summary>

@@ -50,7 +50,7 @@ public static class SystemsResource
                 [firmware == Firmware.Uefi ? "UEFI" : "Legacy"]),
             new ProcessorSummary(1, s.Template.Cpu.Cores, s.Template.Cpu.Cores, "QEMU Virtual CPU", Status.EnabledOk),
             new MemorySummary(s.Template.Memory.SizeGiB, Status.EnabledOk),
-            new SerialConsole(0, new SerialConsoleProtocol(false, 623), new SerialConsoleProtocol(false, 22), new SerialConsoleProtocol(false, 23)),
+            Console.ConsoleAdvertisement.SerialConsole(slot),
             StatusOf(slot),
             new ODataId(Paths.SystemNics(id)),
             new ODataId(Paths.SystemMedia(id)),
@@ -67,7 +67,10 @@ public static class SystemsResource
                 s.Template.Profile,
                 s.Image,
                 slot.Health.Usable,
-                slot.Health.Findings.Select(f => new OemFinding(f.Code, f.Severity, f.Device, f.Message)).ToList())));
+                slot.Health.Findings.Select(f => new OemFinding(f.Code, f.Severity, f.Device, f.Message)).ToList())))
+        {
+            LogServices = new ODataId(HostLoggerResource.LogServices(id)),
+        };
     }
 
     public static IReadOnlyList<string> AllowedTargets(Firmware firmware) =>

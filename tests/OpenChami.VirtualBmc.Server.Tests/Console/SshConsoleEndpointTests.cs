@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using OpenChami.VirtualBmc.TestSupport;
 
 namespace OpenChami.VirtualBmc.Server.Tests.Console;
 
@@ -152,6 +153,38 @@ public sealed class SshConsoleEndpointTests(ConsoleDemoServer server) : IClassFi
         var code = await OpenChami.VirtualBmc.Server.Cli.Cli.RunAsync(["console", "host-key", "--config", host], new StringWriter(), stderr, TextReader.Null);
         Assert.Equal(4, code);
         Assert.Contains("no host key", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task SystemAdvertisesTheSshConsole_AsSmdStoresIt_AndValidates()
+    {
+        RedfishSchemas.SkipIfAbsent();
+        var response = await server.Http.GetAsync(server.Url("/redfish/v1/Systems/slot0"));
+        var json = await response.Content.ReadAsStringAsync();
+        RedfishSchemas.AssertValid(json);
+        var console = JsonDocument.Parse(json).RootElement.GetProperty("SerialConsole");
+        Assert.True(console.GetProperty("SSH").GetProperty("ServiceEnabled").GetBoolean());
+        Assert.Equal(server.SshPort, console.GetProperty("SSH").GetProperty("Port").GetInt32());
+        Assert.True(console.GetProperty("SSH").GetProperty("SharedWithManagerCLI").GetBoolean());
+        Assert.False(console.GetProperty("SSH").TryGetProperty("ConsoleEntryCommand", out _));
+        Assert.Equal(8, console.GetProperty("MaxConcurrentSessions").GetInt32());
+        // What Magellan already reads stays: the other protocols' ports are integers.
+        Assert.Equal(623, console.GetProperty("IPMI").GetProperty("Port").GetInt32());
+        Assert.False(console.GetProperty("IPMI").GetProperty("ServiceEnabled").GetBoolean());
+        Assert.Equal(23, console.GetProperty("Telnet").GetProperty("Port").GetInt32());
+    }
+
+    [SkippableFact]
+    public async Task ManagerAdvertisesAnSshCommandShell_AsMagellanReadsIt_AndValidates()
+    {
+        RedfishSchemas.SkipIfAbsent();
+        var response = await server.Http.GetAsync(server.Url("/redfish/v1/Managers/BMC"));
+        var json = await response.Content.ReadAsStringAsync();
+        RedfishSchemas.AssertValid(json);
+        var shell = JsonDocument.Parse(json).RootElement.GetProperty("CommandShell");
+        Assert.True(shell.GetProperty("ServiceEnabled").GetBoolean());
+        Assert.Equal(8, shell.GetProperty("MaxConcurrentSessions").GetInt32());
+        Assert.Equal(["SSH"], shell.GetProperty("ConnectTypesSupported").EnumerateArray().Select(e => e.GetString()!).ToArray());
     }
 
     private async Task AssertHealthyAsync()

@@ -109,45 +109,6 @@ public sealed class SshConsoleSessionTests : IAsyncLifetime
         Assert.Equal(viewers, console.Hub.ViewerCount);
     }
 
-    /// <summary>A console whose guest echoes its input (a tty in cooked mode), on the real hub.</summary>
-    private sealed class EchoConsole(string slot) : ISlotConsole
-    {
-        private readonly System.Text.StringBuilder _received = new();
-
-        public ConsoleHub Hub { get; } = new(slot, TimeProvider.System);
-
-        public string SlotName => slot;
-
-        public string? Unsupported => null;
-
-        public ConsoleLog Log => Hub.Log;
-
-        public string Received
-        {
-            get
-            {
-                lock (_received)
-                {
-                    return _received.ToString();
-                }
-            }
-        }
-
-        public ConsoleViewer Attach() => Hub.Attach();
-
-        public bool TrySend(ReadOnlySpan<byte> input)
-        {
-            lock (_received)
-            {
-                _received.Append(System.Text.Encoding.UTF8.GetString(input));
-            }
-            Hub.Publish(input);
-            return true;
-        }
-
-        public void Publish(string text) => Hub.Publish(System.Text.Encoding.UTF8.GetBytes(text));
-    }
-
     /// <summary>Three accounts, one per access; records every event.</summary>
     private sealed class RecordingGate : IConsoleGate
     {
