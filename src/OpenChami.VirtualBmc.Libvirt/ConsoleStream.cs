@@ -25,14 +25,18 @@ internal sealed unsafe class ConsoleStream : IDisposable
     private readonly long _id = Interlocked.Increment(ref _nextId);
     private int _closed;
 
-    private ConsoleStream(StreamHandle handle, ConsoleHub hub, Action ended)
+    private ConsoleStream(LibvirtConnection connection, StreamHandle handle, ConsoleHub hub, Action ended)
     {
+        Connection = connection;
         _handle = handle;
         _hub = hub;
         _ended = ended;
     }
 
     public bool IsClosed => Volatile.Read(ref _closed) == 1;
+
+    /// <summary>The connection the stream runs on: when it dies (libvirtd restarted), so has the stream.</summary>
+    public LibvirtConnection Connection { get; }
 
     /// <summary>Opens the domain's console, taking it over from any other client (virsh console). Blocking; throws LibvirtException.</summary>
     public static ConsoleStream OpenFor(LibvirtConnection connection, Guid uuid, ConsoleHub hub, Action ended)
@@ -48,7 +52,7 @@ internal sealed unsafe class ConsoleStream : IDisposable
         try
         {
             Errors.Check(NativeMethods.virDomainOpenConsole(domain.Handle, null, handle, NativeMethods.DomainConsoleForce), "virDomainOpenConsole");
-            var stream = new ConsoleStream(handle, hub, ended);
+            var stream = new ConsoleStream(connection, handle, hub, ended);
             Open[stream._id] = stream;
             if (NativeMethods.virStreamEventAddCallback(handle,
                     NativeMethods.StreamEventReadable | NativeMethods.StreamEventError | NativeMethods.StreamEventHangup,

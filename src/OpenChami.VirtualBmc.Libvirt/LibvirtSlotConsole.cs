@@ -58,9 +58,11 @@ internal sealed class LibvirtSlotConsole : ISlotConsole, IDisposable
         while (!_stopping.IsCancellationRequested)
         {
             var stream = Volatile.Read(ref _stream);
-            if (stream is { IsClosed: false } && _manager.ConnectionLost)
+            if (stream is { IsClosed: false } && !IsAlive(stream.Connection))
             {
-                stream.Close(); // libvirtd went away: this stream is dead even if no event said so
+                // libvirtd went away (and the manager may already be on a new connection): this stream is dead even
+                // if no event said so.
+                stream.Close();
             }
             if ((stream is null || stream.IsClosed) && _runtime.Usable && (first || _runtime.PowerState != PowerState.Off))
             {
@@ -92,6 +94,18 @@ internal sealed class LibvirtSlotConsole : ISlotConsole, IDisposable
             {
                 return;
             }
+        }
+    }
+
+    private static bool IsAlive(LibvirtConnection connection)
+    {
+        try
+        {
+            return connection.IsAlive;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
         }
     }
 

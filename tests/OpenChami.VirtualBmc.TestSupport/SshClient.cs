@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace OpenChami.VirtualBmc.Server.Tests.Console;
+namespace OpenChami.VirtualBmc.TestSupport;
 
 /// <summary>OpenSSH's ssh client (Debian openssh-client), given its password by sshpass, as an operator or conman runs it.</summary>
-internal static class SshClient
+public static class SshClient
 {
     public static string[] Options(int port) =>
     [
@@ -67,7 +67,7 @@ internal static class SshClient
 }
 
 /// <summary>A long-running ssh session whose output is collected as it arrives.</summary>
-internal sealed class SshSession : IDisposable
+public sealed class SshSession : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();

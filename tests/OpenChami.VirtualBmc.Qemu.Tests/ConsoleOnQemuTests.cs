@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Net;
+using OpenChami.VirtualBmc.TestSupport;
+using Xunit.Abstractions;
+
+namespace OpenChami.VirtualBmc.Qemu.Tests;
+
+/// <summary>
+/// A slot's serial console over SSH, with OpenSSH's ssh client, against a QEMU guest: the boot and the login prompt,
+/// a command typed and its output, a second viewer seeing the same bytes, and the console surviving a power cycle and
+/// a libvirtd restart.
+/// </summary>
+[Collection(QemuCollection.Name)]
+public sealed class ConsoleOnQemuTests(ITestOutputHelper output)
+{
+    private const string Address = "127.0.0.33";
+    private const string Prompt = "vbmc-guest login: ";
+    private static readonly TimeSpan Boot = TimeSpan.FromSeconds(120);
+
+    [SkippableFact]
+    public async Task Ssh_console_shows_the_boot_takes_input_fans_out_and_survives_power_cycle_and_libvirtd_restart()
+    {
+        var sshPort = FreePort();
+        await using var node = await QemuServiceNode.StartAsync("console", Address, sshPort: sshPort);
+        Assert.Equal(HttpStatusCode.NoContent, (await node.PostAsync("/redfish/v1/Systems/slot0/Actions/ComputerSystem.Reset", """{"ResetType":"ForceOff"}""")).StatusCode);
+
+        // Attached while the slot is off: the viewer waits, then sees the boot from its first lines.
+        using var first = new SshSession(QemuServiceNode.Password, sshPort, $"admin@{Address}", "-T");
+        await Task.Delay(1000);
+        Assert.False(first.HasExited, "the console session ended while the slot was off: " + first.Output);
+        Assert.Equal(HttpStatusCode.NoContent, (await node.PostAsync("/redfish/v1/Systems/slot0/Actions/ComputerSystem.Reset", """{"ResetType":"On"}""")).StatusCode);
+        Assert.True(await first.WaitForAsync("VBMC-MARKER", Boot), "no boot output: " + Tail(first.Output));
+        Assert.True(await first.WaitForAsync(Prompt, Boot), "no login prompt: " + Tail(first.Output));
+
+        // Log in and run a command: its output (computed by the guest's shell) comes back.
+        first.Type("root\n");
+        Assert.True(await first.WaitForAsync("vbmc-guest# ", TimeSpan.FromSeconds(30)), "no shell prompt: " + Tail(first.Output));
+        using var second = new SshSession(QemuServiceNode.Password, sshPort, $"admin@{Address}", "-T");
+        await Task.Delay(1500);
+        var typed = Stopwatch.StartNew();
+        first.Type("echo vbmc-$((6*7))-answer\n");
+        Assert.True(await first.WaitForAsync("vbmc-42-answer", TimeSpan.FromSeconds(30)), "no command output: " + Tail(first.Output));
+        output.WriteLine($"command typed to output seen: {typed.ElapsedMilliseconds} ms");
+        Assert.True(await second.WaitForAsync("vbmc-42-answer", TimeSpan.FromSeconds(10)), "the second viewer missed it: " + Tail(second.Output));
+        Assert.True(await second.WaitForAsync("echo vbmc-$((6*7))-answer", TimeSpan.FromSeconds(5)), "the second viewer missed the echo");
+
+        // Power cycle: both stay attached and see the next boot.
+        Assert.Equal(HttpStatusCode.NoContent, (await node.PostAsync("/redfish/v1/Systems/slot0/Actions/ComputerSystem.Reset", """{"ResetType":"ForceOff"}""")).StatusCode);
+        await Task.Delay(1000);
+        Assert.Equal(HttpStatusCode.NoContent, (await node.PostAsync("/redfish/v1/Systems/slot0/Actions/ComputerSystem.Reset", """{"ResetType":"On"}""")).StatusCode);
+        Assert.True(await WaitForCountAsync(first, Prompt, 2, Boot), "no second boot on the first viewer: " + Tail(first.Output));
+        Assert.True(await WaitForCountAsync(second, Prompt, 1, Boot), "no second boot on the second viewer: " + Tail(second.Output));
+
+        // libvirtd restart: the guest keeps running, the console comes back and takes input again.
+        if (File.Exists(Path.Combine(QemuTier.StateDir, "libvirtd.pid")))
+        {
+            output.WriteLine(QemuTier.RunScript("stop-libvirtd.sh", QemuTier.StateDir));
+            output.WriteLine(QemuTier.RunScript("start-libvirtd.sh", QemuTier.StateDir));
+            var back = Stopwatch.StartNew();
+            var answered = false;
+            // The guest sits at its login prompt: a name logs in, then a command runs (typed again until it arrives).
+            first.Type("root\n");
+            while (!answered && back.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                first.Type("echo vbmc-back-$((40+2))\n");
+                answered = await first.WaitForAsync("vbmc-back-42", TimeSpan.FromSeconds(2));
+            }
+            Assert.True(answered, "the console did not come back after the libvirtd restart: " + Tail(first.Output));
+            output.WriteLine($"console back {back.Elapsed.TotalSeconds:F1} s after libvirtd answered again");
+        }
+        Assert.False(first.HasExited);
+        Assert.False(second.HasExited);
+    }
+
+    private static async Task<bool> WaitForCountAsync(SshSession session, string text, int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        do
+        {
+            if (Count(session.Output, text) >= count)
+            {
+                return true;
+            }
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < deadline);
+        return false;
+    }
+
+    private static int Count(string all, string text)
+    {
+        var n = 0;
+        for (var i = all.IndexOf(text, StringComparison.Ordinal); i >= 0; i = all.IndexOf(text, i + text.Length, StringComparison.Ordinal))
+        {
+            n++;
+        }
+        return n;
+    }
+
+    private static string Tail(string text) => text.Length <= 2000 ? text : text[^2000..];
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Parse(Address), 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
