@@ -72,6 +72,82 @@ public sealed class ConsoleOnQemuTests(ITestOutputHelper output)
         Assert.False(second.HasExited);
     }
 
+    /// <summary>
+    /// conman (Debian's conmand) with its SSH console script, configured as OpenCHAMI's console service configures a
+    /// node reached over SSH (the BMC's address, port, user and password), logs the guest's console to its file. The
+    /// script answers no host-key question OpenSSH 9 asks, so the key is pinned first, as docs tell sites to do.
+    /// </summary>
+    [SkippableFact(Skip = "not working yet (issue 17): conman's ssh.exp logs in and reports the connection, but no console "
+        + "output reaches conman's log afterwards, while plain ssh (with or without a pty) gets it; not diagnosed")]
+    public async Task Conman_with_its_ssh_script_logs_the_guests_console()
+    {
+        QemuTier.Require();
+        Skip.IfNot(File.Exists(ConmanScript) || QemuTier.Required, $"conman is not installed ({ConmanScript})");
+        Assert.True(File.Exists(ConmanScript), $"conman is not installed ({ConmanScript}): tests/qemu/install-deps.sh installs it");
+        var sshPort = FreePort();
+        await using var node = await QemuServiceNode.StartAsync("conman", Address, sshPort: sshPort);
+        using var dir = new TempDirectory("vbmc-conman");
+        var knownHosts = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh", "known_hosts");
+        Directory.CreateDirectory(Path.GetDirectoryName(knownHosts)!);
+        var hostKey = OpenChami.VirtualBmc.Console.SshHostKey.Load(OpenChami.VirtualBmc.Console.SshHostKey.PathIn(node.StateDirectory));
+        var hostName = $"[{Address}]:{sshPort}";
+        await File.AppendAllTextAsync(knownHosts, $"{hostName} {hostKey.PublicKey}\n");
+        var conmanPort = FreePort();
+        var config = Path.Combine(dir.Path, "conman.conf");
+        await File.WriteAllTextAsync(config, $"""
+            SERVER keepalive=ON
+            SERVER loopback=ON
+            SERVER port={conmanPort}
+            SERVER logdir="{dir.Path}"
+            SERVER pidfile="{dir.Path}/conmand.pid"
+            GLOBAL log="console.%N"
+            GLOBAL logopts="sanitize"
+            console name="slot0" dev="{ConmanScript} {Address} {sshPort} admin {QemuServiceNode.Password}"
+            """);
+        var conmand = Process.Start(new ProcessStartInfo("conmand", ["-F", "-c", config]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        try
+        {
+            // conmand connects while the slot is off. Its script consumes (and does not log) what arrives before it
+            // sees a prompt or times out (10 s), so the slot is powered on once the script says it is connected.
+            var log = Path.Combine(dir.Path, "console.slot0");
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            string text = "";
+            while (DateTime.UtcNow < deadline && !text.Contains("Connection established", StringComparison.Ordinal))
+            {
+                await Task.Delay(250);
+                text = File.Exists(log) ? ReadShared(log) : "";
+            }
+            Assert.True(text.Contains("Connection established", StringComparison.Ordinal), "conman did not connect: " + Tail(text));
+            Assert.Equal(HttpStatusCode.NoContent, (await node.PostAsync("/redfish/v1/Systems/slot0/Actions/ComputerSystem.Reset", """{"ResetType":"On"}""")).StatusCode);
+            deadline = DateTime.UtcNow + Boot;
+            while (DateTime.UtcNow < deadline && !text.Contains(Prompt, StringComparison.Ordinal))
+            {
+                await Task.Delay(500);
+                text = File.Exists(log) ? ReadShared(log) : "";
+            }
+            Assert.True(text.Contains("VBMC-READY", StringComparison.Ordinal),
+                $"conman's log: {Tail(text)}\n--- power state {await node.PowerStateAsync()}; serial log file: {Tail(node.Console.Text())}");
+            Assert.Contains(Prompt, text, StringComparison.Ordinal);
+            output.WriteLine($"conman log: {text.Length} characters, ends: {Tail(text)[^Math.Min(200, text.Length)..]}");
+        }
+        finally
+        {
+            conmand.Kill(entireProcessTree: true);
+            await conmand.WaitForExitAsync();
+            output.WriteLine("conmand: " + await conmand.StandardError.ReadToEndAsync() + await conmand.StandardOutput.ReadToEndAsync());
+            ExternalTool.Run("ssh-keygen", "-R", hostName, "-f", knownHosts); // leave root's known_hosts as it was
+        }
+    }
+
+    private const string ConmanScript = "/usr/lib/conman/exec/ssh.exp";
+
+    private static string ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
     private static async Task<bool> WaitForCountAsync(SshSession session, string text, int count, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
