@@ -73,6 +73,71 @@ public sealed class ConsoleOnQemuTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// Figures for the record (not asserted: bench figures are not test thresholds): keystroke-to-echo latency through
+    /// ssh, the service, libvirt's console stream and the guest's tty, and the service's memory with 16 viewers attached.
+    /// </summary>
+    [SkippableFact]
+    public async Task Keystroke_echo_latency_and_the_memory_of_16_viewers_are_recorded()
+    {
+        var sshPort = FreePort();
+        await using var node = await QemuServiceNode.StartAsync("consolebench", Address, sshPort: sshPort, consoleSessions: 32);
+        Assert.Equal(HttpStatusCode.NoContent, (await node.PostAsync("/redfish/v1/Systems/slot0/Actions/ComputerSystem.Reset", """{"ResetType":"On"}""")).StatusCode);
+        using var typist = new SshSession(QemuServiceNode.Password, sshPort, $"admin@{Address}", "-T");
+        await node.Console.WaitForAsync(Prompt, Boot);
+        typist.Type("\n");
+        Assert.True(await typist.WaitForAsync("vbmc-guest# ", TimeSpan.FromSeconds(30)), "no shell: " + Tail(typist.Output));
+        await Task.Delay(500);
+
+        var samples = new List<double>();
+        for (var i = 0; i < 60; i++)
+        {
+            var before = Count(typist.Output, "k");
+            var clock = Stopwatch.StartNew();
+            typist.Type("k");
+            while (Count(typist.Output, "k") <= before && clock.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                await Task.Delay(1);
+            }
+            samples.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        typist.Type("\n");
+        samples.Sort();
+        var p50 = samples[samples.Count / 2];
+        var p99 = samples[(int)Math.Ceiling(samples.Count * 0.99) - 1];
+        QemuTier.Record("SSH console keystroke-to-echo p50 (QEMU TCG guest)", TimeSpan.FromMilliseconds(p50));
+        QemuTier.Record("SSH console keystroke-to-echo p99 (QEMU TCG guest)", TimeSpan.FromMilliseconds(p99));
+        output.WriteLine($"keystroke-to-echo over {samples.Count} keys: p50 {p50:F1} ms, p99 {p99:F1} ms");
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        using var self = Process.GetCurrentProcess();
+        self.Refresh();
+        var rssBefore = self.WorkingSet64;
+        var viewers = Enumerable.Range(0, 16).Select(_ => new SshSession(QemuServiceNode.Password, sshPort, $"admin@{Address}", "-T")).ToList();
+        try
+        {
+            await Task.Delay(3000);
+            typist.Type("echo all-viewers-$((2*8))\n");
+            foreach (var viewer in viewers)
+            {
+                Assert.True(await viewer.WaitForAsync("all-viewers-16", TimeSpan.FromSeconds(20)), "a viewer missed the output: " + Tail(viewer.Output));
+            }
+            GC.Collect();
+            self.Refresh();
+            var grown = (self.WorkingSet64 - rssBefore) / 1024.0;
+            output.WriteLine($"16 viewers attached: service process RSS +{grown:F0} KiB ({grown / 16:F0} KiB per viewer; the test process hosts the service)");
+            File.AppendAllText(Path.Combine(QemuTier.StateDir, "metrics.txt"), $"SSH console: 16 viewers attached: service RSS +{grown:F0} KiB\n");
+        }
+        finally
+        {
+            foreach (var viewer in viewers)
+            {
+                viewer.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
     /// conman (Debian's conmand) with its SSH console script, configured as OpenCHAMI's console service configures a
     /// node reached over SSH (the BMC's address, port, user and password), logs the guest's console to its file. The
     /// script answers no host-key question OpenSSH 9 asks, so the key is pinned first, as docs tell sites to do.
