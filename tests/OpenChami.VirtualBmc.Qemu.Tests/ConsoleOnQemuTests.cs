@@ -143,7 +143,7 @@ public sealed class ConsoleOnQemuTests(ITestOutputHelper output)
     /// script answers no host-key question OpenSSH 9 asks, so the key is pinned first, as docs tell sites to do.
     /// </summary>
     [SkippableFact(Skip = "not working yet (issue 17): conman's ssh.exp logs in and reports the connection, but no console "
-        + "output reaches conman's log afterwards, while plain ssh (with or without a pty) gets it; not diagnosed")]
+        + "output reaches conman's log afterwards, while an ssh -tt client attached at the same time gets the whole boot; not diagnosed")]
     public async Task Conman_with_its_ssh_script_logs_the_guests_console()
     {
         QemuTier.Require();
