@@ -31,7 +31,7 @@ Version: $DEB_VERSION
 Architecture: amd64
 Maintainer: OpenCHAMI <packaging@openchami.org>
 Installed-Size: $installed_kib
-Depends: libc6 (>= 2.27), libgcc-s1, libstdc++6, libssl3 | libssl1.1, libvirt0, adduser
+Depends: libc6 (>= 2.27), libgcc-s1, libstdc++6, libssl3 | libssl1.1, libvirt0, libssh-4, adduser
 Recommends: libvirt-daemon-system
 Section: admin
 Priority: optional

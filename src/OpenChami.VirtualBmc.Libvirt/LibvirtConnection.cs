@@ -11,6 +11,8 @@ internal sealed unsafe class LibvirtConnection : IDisposable
 {
     private readonly ConnectHandle _handle;
 
+    internal ConnectHandle Handle => _handle;
+
     private LibvirtConnection(string uri, ConnectHandle handle)
     {
         Uri = uri;

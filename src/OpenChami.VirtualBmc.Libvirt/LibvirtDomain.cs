@@ -17,6 +17,8 @@ internal sealed unsafe class LibvirtDomain : IDisposable
 
     private readonly DomainHandle _handle;
 
+    internal DomainHandle Handle => _handle;
+
     internal LibvirtDomain(DomainHandle handle)
     {
         _handle = handle;

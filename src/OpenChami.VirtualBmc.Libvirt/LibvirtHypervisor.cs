@@ -96,6 +96,17 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
 
     internal LibvirtConnectionManager Connections => _manager;
 
+    private LibvirtConsoles? _consoles;
+
+    /// <summary>The slots' serial consoles, made on the first call (each then keeps its slot's console stream open).</summary>
+    public OpenChami.VirtualBmc.Slots.Console.ISlotConsoles Consoles(int logLines = OpenChami.VirtualBmc.Slots.Console.ConsoleLog.DefaultCapacity)
+    {
+        lock (_byName)
+        {
+            return _consoles ??= new LibvirtConsoles(_byName.Values, _manager, logLines);
+        }
+    }
+
     internal DomainRenderOptions DomainOptions => _options.Domain;
 
     internal string Uri => _options.Uri;
@@ -403,6 +414,7 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
+        _consoles?.Dispose();
         if (_resync is not null)
         {
             await _resync.ConfigureAwait(false);

@@ -54,7 +54,7 @@ internal sealed class QemuServiceNode : IAsyncDisposable
     /// the product's path: a local image catalog lists disk.img (raw, its SHA-256 computed here) and the slot's root disk
     /// is a writable qcow2 overlay on the service's verified copy of it.
     /// </summary>
-    public static async Task<QemuServiceNode> StartAsync(string name, string address, bool rootDiskFromCatalog = false)
+    public static async Task<QemuServiceNode> StartAsync(string name, string address, bool rootDiskFromCatalog = false, int? sshPort = null, int consoleSessions = 8)
     {
         QemuTier.Require();
         var dir = new TempDirectory($"vbmc-qemu-{name}");
@@ -88,6 +88,10 @@ internal sealed class QemuServiceNode : IAsyncDisposable
             stateDirectory: state
             {(rootDiskFromCatalog ? "images:\n  catalog: images.yaml" : "")}
             insecurePlainHttp: true
+            console:
+              sshPort: {sshPort ?? FreePort(address)}
+              maxSessionsPerSlot: {consoleSessions}
+              maxSessionsPerAccount: {consoleSessions}
             virtualMedia:
               insecureAllowLoopback: true
             slots:

@@ -44,7 +44,7 @@ public class RunningServer : IAsyncLifetime
 
     public string CertificateThumbprint => _thumbprint!;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Port = ServerTestSupport.FreePort(IPAddress.Parse("127.0.0.10"));
         var hostFile = ServerTestSupport.WriteDemoCopy(_dir, Port);

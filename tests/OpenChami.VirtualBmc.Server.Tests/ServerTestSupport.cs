@@ -77,7 +77,9 @@ internal static class ServerTestSupport
             .Replace("../../.demo/tls/", "tls/", StringComparison.Ordinal)
             .Replace("../../.demo/audit.jsonl", "audit.jsonl", StringComparison.Ordinal)
             // The demo's fixed admin port would collide between parallel test servers; tests that need it add their own.
-            .Replace("admin:\n  address: 127.0.0.1\n  port: 9180\n", "", StringComparison.Ordinal);
+            .Replace("admin:\n  address: 127.0.0.1\n  port: 9180\n", "", StringComparison.Ordinal)
+            // Each test server's SSH consoles on a port of their own.
+            .Replace("sshPort: 2222", $"sshPort: {FreePort(IPAddress.Parse("127.0.0.10"))}", StringComparison.Ordinal);
         if (firstAddress is not null)
         {
             host = host.Replace("address: 127.0.0.10", $"address: {firstAddress}", StringComparison.Ordinal);

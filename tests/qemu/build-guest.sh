@@ -8,7 +8,7 @@
 #                         VBMC-BOARD-SERIAL: <SMBIOS baseboard serial>
 #                         VBMC-DISK-STAMP: <what the last sector of /dev/vda holds>, then writes a new stamp there
 #                         VBMC-SEED-FILES / VBMC-SEED-META-DATA: the NoCloud seed (label cidata) when one is attached
-#                         VBMC-READY
+#                         VBMC-READY, then a "vbmc-guest login: " prompt and a shell on ttyS0
 #                       and powers off (poweroff -f) on the ACPI power button (busybox acpid + evdev.ko + button.ko).
 #   OUTDIR/disk.img     hybrid ISO used as the slot's hard disk (MBR + isolinux), marker VBMC-BOOTED-FROM-DISK
 #   OUTDIR/cd.iso       bootable CD (isolinux) with the same kernel+initramfs, marker VBMC-BOOTED-FROM-CD
@@ -122,7 +122,14 @@ i=0
 until ls -l /proc/$apid/fd 2>/dev/null | grep -q /dev/input/event || [ $i -ge 200 ]; do usleep 50000; i=$((i+1)); done
 ls -l /proc/$apid/fd 2>/dev/null | grep -q /dev/input/event || echo "VBMC-WARNING: acpid has no input device open"
 echo "VBMC-READY: kernel $(uname -r), uptime $(cut -d' ' -f1 /proc/uptime)s"
-while :; do sleep 3600; done
+# A login prompt and a shell on the serial console, as an operator meets them (the SSH console tests type into it):
+# any name logs in; the shell exits back to the prompt. The tty echoes what is typed.
+while :; do
+  printf 'vbmc-guest login: ' >/dev/ttyS0
+  read -r name </dev/ttyS0 || { sleep 1; continue; }
+  echo "VBMC-LOGIN: ${name}" >/dev/ttyS0
+  PS1='vbmc-guest# ' sh -i </dev/ttyS0 >/dev/ttyS0 2>&1
+done
 INIT
 cat > "$R/etc/acpi/PWRF/00000080" <<'ACPI'
 #!/bin/sh

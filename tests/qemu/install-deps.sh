@@ -7,6 +7,7 @@
 #   qemu-utils                                   qemu-img: the tests check the service's managed qcow2 overlays with it
 #   busybox-static, cpio                         the guest's initramfs
 #   xorriso, isolinux, syslinux-common           the bootable CD (virtual media test)
+#   libssh-4 openssh-client sshpass conman expect  the SSH console tests (ssh with a password; conman's ssh.exp)
 # The guest kernel (linux-image-*-cloud-amd64) is NOT installed on the host: its .deb is downloaded with
 # `apt-get download` into the cache dir and unpacked by build-guest.sh, so no host initramfs is generated.
 # Usage: install-deps.sh [CACHE_DIR]   (default: $VBMC_QEMU_STATE or /var/tmp/vbmc-qemu)
@@ -18,7 +19,7 @@ DEBS="$STATE/debs"
 mkdir -p "$DEBS"
 export DEBIAN_FRONTEND=noninteractive
 
-PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-block-extra qemu-utils busybox-static cpio xorriso isolinux syslinux-common)
+PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-block-extra qemu-utils busybox-static cpio xorriso isolinux syslinux-common libssh-4 openssh-client sshpass conman expect)
 KERNEL_META=linux-image-cloud-amd64
 
 start=$(date +%s.%N)

@@ -32,7 +32,11 @@ public sealed record ComputerSystem(
     ODataId? Storage = null,
     ODataId? SimpleStorage = null,
     string? PowerRestorePolicy = null,
-    string? LastResetTime = null) : IRedfishResource;
+    string? LastResetTime = null) : IRedfishResource
+{
+    /// <summary>The system's log services (HostLogger: its serial console's latest lines).</summary>
+    public ODataId? LogServices { get; init; }
+}
 
 public sealed record Boot(
     string BootSourceOverrideEnabled,
@@ -50,7 +54,14 @@ public sealed record MemorySummary(double TotalSystemMemoryGiB, Status Status);
 /// <summary>Serial console services; ports are numbers even when disabled (Magellan reads them as integers).</summary>
 public sealed record SerialConsole(int MaxConcurrentSessions, SerialConsoleProtocol IPMI, SerialConsoleProtocol SSH, SerialConsoleProtocol Telnet);
 
-public sealed record SerialConsoleProtocol(bool ServiceEnabled, int Port);
+public sealed record SerialConsoleProtocol(bool ServiceEnabled, int Port)
+{
+    /// <summary>SSH: the console shares the manager's command shell (the same SSH endpoint); null elsewhere.</summary>
+    public bool? SharedWithManagerCLI { get; init; }
+
+    /// <summary>The command that reaches the console from the command shell; null when a login lands on it directly.</summary>
+    public string? ConsoleEntryCommand { get; init; }
+}
 
 public sealed record ComputerSystemLinks(IReadOnlyList<ODataId> Chassis, IReadOnlyList<ODataId> ManagedBy);
 

@@ -18,9 +18,15 @@ public sealed record Manager(
     ODataId VirtualMedia,
     ManagerLinks Links,
     ManagerActions? Actions = null,
-    string? LastResetTime = null) : IRedfishResource;
+    string? LastResetTime = null) : IRedfishResource
+{
+    /// <summary>What OpenCHAMI's discovery (Magellan) reads to pick the console type: SSH on this BMC's address.</summary>
+    public CommandShell? CommandShell { get; init; }
+}
 
 /// <summary>Manager.Reset restarts the BMC (sessions, host check, domain reconcile), never the VM.</summary>
 public sealed record ManagerActions([property: JsonPropertyName("#Manager.Reset")] ResetAction Reset);
+
+public sealed record CommandShell(bool ServiceEnabled, int MaxConcurrentSessions, IReadOnlyList<string> ConnectTypesSupported);
 
 public sealed record ManagerLinks(IReadOnlyList<ODataId> ManagerForServers, IReadOnlyList<ODataId> ManagerForChassis);

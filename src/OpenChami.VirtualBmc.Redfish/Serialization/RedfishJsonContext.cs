@@ -30,6 +30,9 @@ namespace OpenChami.VirtualBmc.Redfish.Serialization;
 [JsonSerializable(typeof(Storage))]
 [JsonSerializable(typeof(Drive))]
 [JsonSerializable(typeof(SimpleStorage))]
+[JsonSerializable(typeof(LogService))]
+[JsonSerializable(typeof(LogEntryCollection))]
+[JsonSerializable(typeof(LogEntry))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 public sealed partial class RedfishJsonContext : JsonSerializerContext
 {

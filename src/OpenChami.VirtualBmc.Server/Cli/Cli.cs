@@ -17,6 +17,7 @@ public static class Cli
           render         Print the libvirt domain XML a slot gets (or its local NoCloud seed).
           host prepare   Create the SR-IOV VF pool and bind the slots' devices to vfio-pci (root; --dry-run prints the plan).
           slot           Root disks: 'slot reimage SLOT --yes', 'slot delete-state SLOT --yes', 'slot disks'.
+          console        'console host-key': the SSH consoles' host key fingerprint and known_hosts lines.
           hash-password  Read a password on stdin and print the hash to put in the accounts file.
           version        Print the version.
           help           Print this text; 'openchami-vbmc <command> --help' explains a command.
@@ -52,9 +53,10 @@ public static class Cli
                 "render" => RenderCommand.Run(rest, stdout, stderr),
                 "host" => HostPrepareCommand.Run(rest, stdout, stderr),
                 "slot" => await SlotCommand.RunAsync(rest, stdout, stderr),
+                "console" => ConsoleCommand.Run(rest, stdout, stderr),
                 "hash-password" => HashPasswordCommand.Run(rest, stdout, stderr, stdin),
                 "version" or "--version" => Version(stdout),
-                _ => throw new UsageException($"unknown command '{verb}'; commands are serve, validate, inventory, render, host prepare, slot, hash-password, version, help"),
+                _ => throw new UsageException($"unknown command '{verb}'; commands are serve, validate, inventory, render, host prepare, slot, console, hash-password, version, help"),
             };
         }
         catch (UsageException e)

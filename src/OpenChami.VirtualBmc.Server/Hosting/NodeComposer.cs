@@ -58,6 +58,7 @@ public static class NodeComposer
         {
             Disks = check.Disks,
             Recheck = (slot, cancellationToken) => HostCheck.RecheckSlotAsync(site.Config, slot.Slot, slot.State, check.Disks, check.Hypervisor, log, cancellationToken),
+            Consoles = site.Host.Console.Enabled ? check.Hypervisor?.Consoles(site.Host.Console.LogLines) : null,
         };
         return new RunningNode(state, check.Hypervisor);
     }

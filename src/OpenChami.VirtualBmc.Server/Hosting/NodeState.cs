@@ -54,6 +54,9 @@ public sealed class SlotContext(Slot slot, ISlotRuntime? machine, SlotState stat
 
     /// <summary>The last known power state (from events and resyncs; kept while libvirt is away).</summary>
     public PowerState PowerState => Machine?.PowerState ?? PowerState.Off;
+
+    /// <summary>The slot's SSH console as advertised; null when not served. Set when the console endpoints start.</summary>
+    public SlotConsoleEndpoint? ConsoleEndpoint { get; set; }
 }
 
 /// <summary>The slots one listener serves: a slot endpoint serves its slot; the optional host endpoint serves all.</summary>
@@ -109,6 +112,9 @@ public sealed class NodeState
         Slots.FirstOrDefault(s => s.Health.Domain == DomainStatus.Unknown) is { } waiting
             ? $"libvirt at {Site.Host.LibvirtUri} not reached yet (slot {waiting.Name} not reconciled)"
             : null;
+
+    /// <summary>The slots' serial consoles (null without a hypervisor); set by the composer.</summary>
+    public OpenChami.VirtualBmc.Slots.Console.ISlotConsoles? Consoles { get; init; }
 
     public IEnumerable<(IPAddress Address, int Port)> Endpoints => _scopes.Keys;
 

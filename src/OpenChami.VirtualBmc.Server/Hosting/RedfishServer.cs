@@ -33,6 +33,9 @@ public static class RedfishServer
         builder.Services.AddSingleton(services => new AuditLog(host.Security.AuditLog, logger, services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<AuditMiddleware>();
         builder.Services.AddSingleton<AuthMiddleware>();
+        builder.Services.AddSingleton<Console.ConsoleGate>();
+        builder.Services.AddSingleton<Console.ConsoleService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Console.ConsoleService>());
 
         var certificates = new CertificateHolder(host.Tls is { } tls ? TlsCertificates.Load(tls, node.Endpoints.Select(e => e.Address), logger) : null);
         builder.Services.AddSingleton(certificates);
@@ -122,6 +125,7 @@ public static class RedfishServer
         SessionServiceResource.Map(app);
         AccountServiceResource.Map(app);
         ValidationReportResource.Map(app);
+        HostLoggerResource.Map(app);
     }
 
     private static System.Net.IPAddress? Local(HttpContext context) =>

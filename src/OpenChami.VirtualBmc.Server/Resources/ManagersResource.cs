@@ -30,7 +30,10 @@ public static class ManagersResource
             new ManagerLinks(scope.Slots.Select(s => new ODataId(Paths.System(s.Name))).ToList(),
                 scope.Slots.Select(s => new ODataId(Paths.ChassisMember(s.Name))).ToList()),
             ManagerResetResource.Actions,
-            ManagerResetResource.LastReset(node, scope).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+            ManagerResetResource.LastReset(node, scope).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture))
+        {
+            CommandShell = Console.ConsoleAdvertisement.CommandShell(scope),
+        };
     }
 
     /// <summary>The BMC's own interface: a synthetic but stable MAC, and the address the endpoint is scanned on.</summary>

@@ -53,7 +53,7 @@ public static class SystemsResource
                 firmware == Firmware.Uefi ? boot.HttpBootUri ?? "" : null),
             SystemInventoryResource.Summary(s.Template),
             new MemorySummary(s.Template.Memory.SizeGiB, Status.EnabledOk),
-            new SerialConsole(0, new SerialConsoleProtocol(false, 623), new SerialConsoleProtocol(false, 22), new SerialConsoleProtocol(false, 23)),
+            Console.ConsoleAdvertisement.SerialConsole(slot),
             StatusOf(slot),
             new ODataId(Paths.SystemNics(id)),
             new ODataId(Paths.SystemMedia(id)),
@@ -74,7 +74,10 @@ public static class SystemsResource
                 slot.HostPlacement.HostId)),
             new ODataId(Paths.Processors(id)), new ODataId(Paths.Memory(id)), new ODataId(Paths.Storage(id)), new ODataId(Paths.SimpleStorage(id)),
             policy?.ToString(),
-            slot.LastResetTime?.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+            slot.LastResetTime?.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture))
+        {
+            LogServices = new ODataId(HostLoggerResource.LogServices(id)),
+        };
     }
 
     public static IReadOnlyList<string> AllowedTargets(Firmware firmware) =>

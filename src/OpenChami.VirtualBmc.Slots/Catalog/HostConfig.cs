@@ -36,6 +36,9 @@ public sealed record HostConfig(
     /// <c>&lt;dir&gt;/&lt;domain name&gt;.serial.log</c>. Null (default): the console is a pty only.
     /// </summary>
     public string? SerialLogDirectory { get; init; }
+
+    /// <summary><c>console:</c>: the slots' SSH consoles (on by default, port 22).</summary>
+    public ConsoleConfig Console { get; init; } = new();
 }
 
 public sealed record HostSlot(

@@ -34,6 +34,23 @@ internal static class HostConfigReader
             BaseImageMaxBytes = (root["images"].Int("maxImageGiB") ?? 64) * OpenChami.VirtualBmc.Slots.Media.ImageFetchOptions.GiB,
             BaseImageCacheMaxBytes = (root["images"].Int("cacheMaxGiB") ?? 256) * OpenChami.VirtualBmc.Slots.Media.ImageFetchOptions.GiB,
             SerialLogDirectory = root["libvirt"].String("serialLogDirectory"),
+            Console = ReadConsole(root["console"]),
+        };
+    }
+
+    private static ConsoleConfig ReadConsole(TreeReader c)
+    {
+        var defaults = new ConsoleConfig();
+        return defaults with
+        {
+            Enabled = c.Bool("enabled") ?? defaults.Enabled,
+            SshPort = c.Int("sshPort") ?? defaults.SshPort,
+            IdleTimeout = c.Int("idleTimeoutMinutes") is { } idle ? TimeSpan.FromMinutes(idle) : defaults.IdleTimeout,
+            LoginGrace = c.Int("loginGraceSeconds") is { } grace ? TimeSpan.FromSeconds(grace) : defaults.LoginGrace,
+            MaxSessionsPerSlot = c.Int("maxSessionsPerSlot") ?? defaults.MaxSessionsPerSlot,
+            MaxSessionsPerAccount = c.Int("maxSessionsPerAccount") ?? defaults.MaxSessionsPerAccount,
+            MaxUnauthenticated = c.Int("maxUnauthenticated") ?? defaults.MaxUnauthenticated,
+            LogLines = c.Int("logLines") ?? defaults.LogLines,
         };
     }
 

@@ -87,6 +87,11 @@ internal sealed class HostConfigRules : AbstractValidator<HostConfig>
                 }
             }
         }
+        if (host.Console.Enabled && host.Slots.FirstOrDefault(e => e.Bmc.Port == host.Console.SshPort) is { } sshClash)
+        {
+            context.Fail(sshClash.Bmc.Where, ProblemCodes.EndpointConflict,
+                $"slot '{sshClash.Name}' serves Redfish on port {sshClash.Bmc.Port}, which is also console.sshPort; give the SSH console another port");
+        }
     }
 
     private static void InterfacesExist(HostSlot entry, SlotTemplate? template, ValidationContext<HostConfig> context)

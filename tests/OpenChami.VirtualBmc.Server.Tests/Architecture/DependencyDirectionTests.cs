@@ -20,7 +20,8 @@ public sealed class DependencyDirectionTests
         { "OpenChami.VirtualBmc.Libvirt", ["OpenChami.VirtualBmc.Slots"] },
         { "OpenChami.VirtualBmc.Media", ["OpenChami.VirtualBmc.Slots"] },
         { "OpenChami.VirtualBmc.Report", ["OpenChami.VirtualBmc.Slots"] },
-        { "OpenChami.VirtualBmc.Server", ["OpenChami.VirtualBmc.Redfish", "OpenChami.VirtualBmc.Slots", "OpenChami.VirtualBmc.Host", "OpenChami.VirtualBmc.Libvirt", "OpenChami.VirtualBmc.Media", "OpenChami.VirtualBmc.Report"] },
+        { "OpenChami.VirtualBmc.Console", ["OpenChami.VirtualBmc.Slots"] },
+        { "OpenChami.VirtualBmc.Server", ["OpenChami.VirtualBmc.Redfish", "OpenChami.VirtualBmc.Slots", "OpenChami.VirtualBmc.Host", "OpenChami.VirtualBmc.Libvirt", "OpenChami.VirtualBmc.Media", "OpenChami.VirtualBmc.Report", "OpenChami.VirtualBmc.Console"] },
     };
 
     [Theory]
@@ -51,6 +52,7 @@ public sealed class DependencyDirectionTests
     [InlineData("OpenChami.VirtualBmc.Libvirt")]
     [InlineData("OpenChami.VirtualBmc.Media")]
     [InlineData("OpenChami.VirtualBmc.Report")]
+    [InlineData("OpenChami.VirtualBmc.Console")]
     public void OnlyTheServer_SeesAspNetCore(string project)
     {
         var references = Assembly.Load(project).GetReferencedAssemblies().Select(a => a.Name!);
