@@ -15,7 +15,10 @@ public sealed record AccountService(
     int MinPasswordLength,
     Status Status,
     ODataId Accounts,
-    ODataId Roles) : IRedfishResource;
+    ODataId Roles) : IRedfishResource
+{
+    public int? MaxPasswordLength { get; init; }
+}
 
 public sealed record ManagerAccount(
     [property: JsonPropertyName("@odata.id")] string ODataId,
@@ -27,7 +30,11 @@ public sealed record ManagerAccount(
     bool Enabled,
     bool Locked,
     IReadOnlyList<string> AccountTypes,
-    ManagerAccountLinks Links) : IRedfishResource;
+    ManagerAccountLinks Links) : IRedfishResource
+{
+    /// <summary>The account may only read itself and set its password until it does (DSP0266 "Password change required").</summary>
+    public bool? PasswordChangeRequired { get; init; }
+}
 
 public sealed record ManagerAccountLinks(ODataId Role);
 

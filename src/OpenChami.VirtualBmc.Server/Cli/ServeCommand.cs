@@ -46,6 +46,7 @@ public static class ServeCommand
             return ExitCodes.ConfigInvalid;
         }
         var site = loaded.Value!;
+        Reloader.LogSupersededChanges(site, logger);
         try
         {
             await using var node = await NodeComposer.StartAsync(site, logger);
@@ -53,7 +54,8 @@ public static class ServeCommand
             using var reload = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, signal =>
             {
                 signal.Cancel = true; // SIGHUP reloads; it must not stop the process
-                Reloader.Reload(configPath, node.State, app.Services.GetRequiredService<CertificateHolder>(), logger, app.Services.GetRequiredService<Audit.AuditLog>());
+                Reloader.Reload(configPath, node.State, app.Services.GetRequiredService<CertificateHolder>(), logger, app.Services.GetRequiredService<Audit.AuditLog>(),
+                    app.Services.GetRequiredService<Security.AccountDirectory>());
             });
             var scheme = site.Host.InsecurePlainHttp ? "http" : "https";
             if (site.Host.InsecurePlainHttp)

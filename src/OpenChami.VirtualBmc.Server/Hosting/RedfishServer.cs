@@ -28,6 +28,7 @@ public static class RedfishServer
         builder.Services.AddSingleton<OpenChami.VirtualBmc.Slots.Media.IImageFetcher>(_ => new OpenChami.VirtualBmc.Media.ImageCache(host.Media));
         builder.Services.AddSystemd();
         builder.Services.AddHostedService<SystemdWatchdog>();
+        builder.Services.AddSingleton(new AccountDirectory(node, logger));
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<Authenticator>();
         builder.Services.AddSingleton(services => new AuditLog(host.Security.AuditLog, logger, services.GetRequiredService<TimeProvider>()));

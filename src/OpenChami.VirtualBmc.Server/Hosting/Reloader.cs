@@ -10,7 +10,8 @@ namespace OpenChami.VirtualBmc.Server.Hosting;
 /// </summary>
 public static class Reloader
 {
-    public static bool Reload(string hostFile, NodeState node, CertificateHolder certificates, Serilog.ILogger log, Audit.AuditLog? audit = null)
+    public static bool Reload(string hostFile, NodeState node, CertificateHolder certificates, Serilog.ILogger log, Audit.AuditLog? audit = null,
+        AccountDirectory? accounts = null)
     {
         try
         {
@@ -22,7 +23,7 @@ public static class Reloader
         }
         try
         {
-            return ReloadConfiguration(hostFile, node, certificates, log);
+            return ReloadConfiguration(hostFile, node, certificates, log, accounts);
         }
         catch (Exception e)
         {
@@ -31,7 +32,7 @@ public static class Reloader
         }
     }
 
-    private static bool ReloadConfiguration(string hostFile, NodeState node, CertificateHolder certificates, Serilog.ILogger log)
+    private static bool ReloadConfiguration(string hostFile, NodeState node, CertificateHolder certificates, Serilog.ILogger log, AccountDirectory? accounts)
     {
         log.Information("reload requested: reading {Config}", hostFile);
         var loaded = SiteLoader.Load(hostFile);
@@ -58,7 +59,15 @@ public static class Reloader
                 return false;
             }
         }
-        node.Accounts = site.Accounts;
+        if (accounts is not null)
+        {
+            accounts.ReloadAsync(site).GetAwaiter().GetResult();
+        }
+        else
+        {
+            node.Accounts = site.Accounts;
+        }
+        LogSupersededChanges(site, log);
         if (certificate is not null)
         {
             certificates.Current = certificate;
@@ -73,5 +82,15 @@ public static class Reloader
         log.Information("reloaded: {Accounts} account(s){Certificate}", site.Accounts.Count,
             certificate is null ? "" : $", certificate {certificate.Thumbprint} (valid until {certificate.NotAfter:u})");
         return true;
+    }
+
+    /// <summary>Redfish account changes the accounts file overrode since they were made (the file wins): said at start and reload.</summary>
+    public static void LogSupersededChanges(LoadedSite site, Serilog.ILogger log)
+    {
+        foreach (var change in site.SupersededChanges)
+        {
+            log.Warning("account {User}: the Redfish change of {ChangedAt} is not applied: the accounts file {File} changed this account since; the file wins",
+                change.UserName, change.ChangedAt, site.Host.AccountsFile ?? "(none)");
+        }
     }
 }

@@ -6,8 +6,23 @@ using OpenChami.VirtualBmc.Slots.Configuration;
 namespace OpenChami.VirtualBmc.Server.Hosting;
 
 /// <summary>Everything the service reads at start: host file, node type, accounts (and checks: a local image catalog).</summary>
+/// <param name="Accounts">The accounts in force: the accounts file's with the Redfish changes that still apply.</param>
 public sealed record LoadedSite(SiteConfiguration Config, IReadOnlyList<Account> Accounts)
 {
+    /// <summary>The accounts file's own entries (configuration management's word).</summary>
+    public IReadOnlyList<Account> FileAccounts { get; init; } = Accounts;
+
+    /// <summary>The Redfish changes applied over <see cref="FileAccounts"/>.</summary>
+    public IReadOnlyList<AccountChange> AccountChanges { get; init; } = [];
+
+    /// <summary>Redfish changes not applied because the accounts file changed that account since (the file wins).</summary>
+    public IReadOnlyList<AccountChange> SupersededChanges { get; init; } = [];
+
+    /// <summary>Where Redfish account changes are kept: beside the other state, not in /etc (configuration management's).</summary>
+    public string AccountChangesFile => ChangesFileOf(Config.Host);
+
+    public static string ChangesFileOf(HostConfig host) => Path.Combine(host.StateDirectory, "account-changes.yaml");
+
     public string HostFile => Config.HostFile;
     public HostConfig Host => Config.Host;
     public NodeType NodeType => Config.NodeType;
@@ -27,7 +42,7 @@ public static class SiteLoader
             return new ConfigLoadResult<LoadedSite>(null, config.Problems);
         }
         var site = config.Value!;
-        IReadOnlyList<Account> accounts = [];
+        IReadOnlyList<Account> fileAccounts = [];
         if (site.Host.AccountsFile is { } accountsFile)
         {
             var loaded = ConfigurationLoader.LoadAccounts(accountsFile);
@@ -35,8 +50,14 @@ public static class SiteLoader
             {
                 return new ConfigLoadResult<LoadedSite>(null, loaded.Problems);
             }
-            accounts = loaded.Value!;
+            fileAccounts = loaded.Value!;
         }
+        var changes = ConfigurationLoader.LoadAccountChanges(LoadedSite.ChangesFileOf(site.Host));
+        if (!changes.Succeeded)
+        {
+            return new ConfigLoadResult<LoadedSite>(null, changes.Problems);
+        }
+        var (accounts, applied) = OpenChami.VirtualBmc.Slots.Catalog.AccountChanges.Apply(fileAccounts, changes.Value!, out var superseded);
         var problems = DemoPasswordOffLoopback(site, accounts).ToList();
         // A local catalog is a configuration file like the others: its problems stop the start, with file:line:column.
         // It is read again at every reimage; an http catalog is only read when disks are made.
@@ -48,7 +69,9 @@ public static class SiteLoader
         {
             problems.Add(tlsProblem);
         }
-        return new ConfigLoadResult<LoadedSite>(problems.Count == 0 ? new LoadedSite(site, accounts) : null, problems);
+        return new ConfigLoadResult<LoadedSite>(problems.Count == 0
+            ? new LoadedSite(site, accounts) { FileAccounts = fileAccounts, AccountChanges = applied, SupersededChanges = superseded }
+            : null, problems);
     }
 
     /// <summary>

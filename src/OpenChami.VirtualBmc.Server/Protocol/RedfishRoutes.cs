@@ -39,6 +39,15 @@ public static class RedfishRoutes
     public static IEndpointConventionBuilder MapRedfishPatch(this IEndpointRouteBuilder app, string template, string entity, RequestDelegate handler) =>
         app.MapMethods(template, ["PATCH"], handler).WithMetadata(Info(entity, "PATCH"));
 
+    /// <summary>
+    /// PATCH of a ManagerAccount: the registry's ConfigureUsers, or ConfigureSelf — its property override for Password
+    /// (a user changes their own password). The handler limits ConfigureSelf to Password on one's own account.
+    /// </summary>
+    public static IEndpointConventionBuilder MapRedfishAccountPatch(this IEndpointRouteBuilder app, string template, RequestDelegate handler) =>
+        app.MapMethods(template, ["PATCH"], handler).WithMetadata(Info("ManagerAccount", "PATCH") is var info
+            ? info with { Privileges = [.. info.Privileges, [Privilege.ConfigureSelf]] }
+            : null!);
+
     public static IEndpointConventionBuilder MapRedfishDelete(this IEndpointRouteBuilder app, string template, string entity, RequestDelegate handler) =>
         app.MapMethods(template, ["DELETE"], handler).WithMetadata(Info(entity, "DELETE"));
 

@@ -25,7 +25,13 @@ public static partial class SessionServiceResource
         string Name,
         string UserName,
         string SessionType,
-        [property: JsonPropertyName("Password")] string? Password) : IRedfishResource;
+        [property: JsonPropertyName("Password")] string? Password) : IRedfishResource
+    {
+        /// <summary>At login of an account that must change its password: the Base PasswordChangeRequired message.</summary>
+        [JsonPropertyName("@Message.ExtendedInfo")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public IReadOnlyList<MessageInfo>? ExtendedInfo { get; init; }
+    }
 
     [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
     [JsonSerializable(typeof(SessionPayload))]
@@ -127,7 +133,10 @@ public static partial class SessionServiceResource
             ManagerResetResource.RecordOrigin(context, session);
             context.Response.Headers["X-Auth-Token"] = token;
             context.Response.Headers.Location = $"{SessionsPath}/{session.Id}";
-            await RedfishResponses.WriteAsync(context, Payload(session), SessionJsonContext.Default.SessionPayload, StatusCodes.Status201Created);
+            var payload = account!.PasswordChangeRequired
+                ? Payload(session) with { ExtendedInfo = [BaseMessages.PasswordChangeRequired(Paths.Account(account.UserName)).ToInfo()] }
+                : Payload(session);
+            await RedfishResponses.WriteAsync(context, payload, SessionJsonContext.Default.SessionPayload, StatusCodes.Status201Created);
         }
     }
 

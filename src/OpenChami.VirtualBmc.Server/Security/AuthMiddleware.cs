@@ -55,11 +55,31 @@ public sealed class AuthMiddleware(Authenticator authenticator, SessionStore ses
             await RedfishResponses.WriteErrorAsync(context, BaseMessages.InsufficientPrivilege());
             return;
         }
+        if (FindAccount(identity.UserName) is { PasswordChangeRequired: true } && !PasswordChangeAllows(context, identity))
+        {
+            await RedfishResponses.WriteErrorAsync(context, BaseMessages.PasswordChangeRequired(Resources.Paths.Account(identity.UserName)));
+            return;
+        }
         if (AuditLog.IsStateChanging(context.Request.Method) && !await AuditIntentAsync(context))
         {
             return;
         }
         await next();
+    }
+
+    /// <summary>
+    /// DSP0266 "password change required": until it sets a new password the account may read its own ManagerAccount,
+    /// PATCH it, and end its session; everything else is 403 PasswordChangeRequired.
+    /// </summary>
+    private static bool PasswordChangeAllows(HttpContext context, RequestIdentity identity)
+    {
+        var path = context.Request.Path.Value?.TrimEnd('/') ?? "";
+        var method = context.Request.Method;
+        if (path == Resources.Paths.Account(identity.UserName))
+        {
+            return HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsPatch(method);
+        }
+        return identity.SessionId is { } id && HttpMethods.IsDelete(method) && path == $"{Resources.SessionServiceResource.SessionsPath}/{id}";
     }
 
     /// <summary>

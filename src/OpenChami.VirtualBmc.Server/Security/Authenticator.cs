@@ -138,6 +138,9 @@ public sealed class Authenticator : IDisposable
     public DateTimeOffset? LockedUntil(string userName) =>
         _failures.TryGetValue(userName, out var f) && f.LockedUntil is { } until && until > _time.GetUtcNow() ? until : null;
 
+    /// <summary>An administrator's "Locked: false": the name's failures are forgotten.</summary>
+    public void Unlock(string userName) => _failures.TryRemove(userName, out _);
+
     public bool IsLocked(string userName) =>
         _failures.TryGetValue(userName, out var f) && f.LockedUntil is { } until && until > _time.GetUtcNow();
 

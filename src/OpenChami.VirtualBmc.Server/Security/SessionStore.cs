@@ -9,7 +9,11 @@ namespace OpenChami.VirtualBmc.Server.Security;
 public sealed class Session(string id, Account account, byte[] tokenHash, DateTimeOffset created, DateTimeOffset lastUsed)
 {
     public string Id { get; } = id;
-    public Account Account { get; } = account;
+    /// <summary>The account as it was when the session last proved itself (replaced when its owner sets a new password).</summary>
+    public Account Account { get => Volatile.Read(ref _account); set => Volatile.Write(ref _account, value); }
+
+    private Account _account = account;
+
     public byte[] TokenHash { get; } = tokenHash;
     public DateTimeOffset Created { get; } = created;
     public DateTimeOffset LastUsed { get; set; } = lastUsed;
@@ -71,18 +75,29 @@ public sealed class SessionStore(SecurityConfig config, TimeProvider time)
         {
             return null;
         }
-        // A session ends when it idles out or its account is removed, disabled or given a new password.
+        // A session ends when it idles out or its account is removed, disabled, given another role or a new password
+        // (except the session that set the new password: see Rebind).
         var account = currentAccount(session.Account.UserName);
-        if (Expired(session) || account is null || !account.Enabled || account.PasswordHash != session.Account.PasswordHash)
+        if (Expired(session) || account is null || !account.Enabled || account.PasswordHash != session.Account.PasswordHash || account.Role != session.Account.Role)
         {
             Remove(session);
             return null;
         }
         session.LastUsed = time.GetUtcNow();
+        session.Account = account;
         return session;
     }
 
     public Session? FindById(string id) => Live.FirstOrDefault(s => s.Id == id);
+
+    /// <summary>The session that changed its own account's password goes on with the new one; the account's others end.</summary>
+    public void Rebind(string sessionId, Account account)
+    {
+        if (FindById(sessionId) is { } session && session.Account.UserName == account.UserName)
+        {
+            session.Account = account;
+        }
+    }
 
     public void Remove(Session session) => _byTokenHash.TryRemove(Convert.ToBase64String(session.TokenHash), out _);
 

@@ -85,13 +85,43 @@ public static class ConfigurationLoader
             Enum.Parse<AccountRole>(a.String("role")!),
             a.String("passwordHash")!,
             a.Bool("enabled") ?? true,
-            a.Where)).ToList();
+            a.Where,
+            a.Bool("passwordChangeRequired") ?? false)).ToList();
         foreach (var group in accounts.GroupBy(a => a.UserName, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
         {
             problems.Add(new ConfigProblem(group.Skip(1).First().Where, ProblemCodes.DuplicateName,
                 $"account '{group.Key}' is defined twice (first at line {group.First().Where.Line}); user names are unique regardless of case"));
         }
         return new ConfigLoadResult<IReadOnlyList<Account>>(problems.Count == 0 ? accounts : null, problems);
+    }
+
+    /// <summary>The accounts changed over Redfish (<see cref="AccountChanges"/>); none when the file does not exist.</summary>
+    public static ConfigLoadResult<IReadOnlyList<AccountChange>> LoadAccountChanges(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return new ConfigLoadResult<IReadOnlyList<AccountChange>>([], []);
+        }
+        var problems = new List<ConfigProblem>();
+        var document = ReadDocument(path, SchemaCheck.AccountChanges, problems);
+        if (document is null || problems.Count > 0)
+        {
+            return new ConfigLoadResult<IReadOnlyList<AccountChange>>(null, problems);
+        }
+        var changes = new TreeReader(document, document.Root, "")["changes"].Items().Select(c => new AccountChange(
+            c.String("userName")!,
+            c.String("basedOn")!,
+            c.String("changedAt") ?? "",
+            c.Bool("deleted") == true
+                ? null
+                : new Account(c.String("userName")!, Enum.Parse<AccountRole>(c.String("role")!), c.String("passwordHash")!, c.Bool("enabled") ?? true,
+                    c.Where, c.Bool("passwordChangeRequired") ?? false))).ToList();
+        foreach (var group in changes.GroupBy(c => c.UserName, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+        {
+            problems.Add(new ConfigProblem(document.At("/changes"), ProblemCodes.DuplicateName,
+                $"account '{group.Key}' is changed twice; each account has at most one entry"));
+        }
+        return new ConfigLoadResult<IReadOnlyList<AccountChange>>(problems.Count == 0 ? changes : null, problems);
     }
 
     private static HostConfig ResolvePaths(HostConfig host, string directory) => host with

@@ -14,6 +14,7 @@ internal sealed class SchemaCheck
     public static readonly SchemaCheck NodeType = new("node-type.schema.json");
     public static readonly SchemaCheck Host = new("host.schema.json");
     public static readonly SchemaCheck Accounts = new("accounts.schema.json");
+    public static readonly SchemaCheck AccountChanges = new("account-changes.schema.json");
     public static readonly SchemaCheck ImageCatalog = new("image-catalog.schema.json");
     public static readonly SchemaCheck InventoryExport = new("inventory-export.schema.json");
 
