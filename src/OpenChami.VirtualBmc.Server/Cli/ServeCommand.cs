@@ -47,6 +47,10 @@ public static class ServeCommand
         }
         var site = loaded.Value!;
         Reloader.LogSupersededChanges(site, logger);
+        foreach (var warning in OpenChami.VirtualBmc.Slots.Configuration.ConfigWarning.Of(site.Config))
+        {
+            logger.Warning("{Warning}", warning.ToString());
+        }
         try
         {
             await using var node = await NodeComposer.StartAsync(site, logger);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using OpenChami.VirtualBmc.Report;
 using OpenChami.VirtualBmc.Server.Hosting;
+using OpenChami.VirtualBmc.Slots.Configuration;
 using OpenChami.VirtualBmc.Slots.Validation;
 
 namespace OpenChami.VirtualBmc.Server.Cli;
@@ -52,6 +53,7 @@ public static class ValidateCommand
         {
             site = site with { Host = site.Host with { SysfsRoot = Path.GetFullPath(root) } };
         }
+        var warnings = ConfigWarning.Of(site);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var check = HostCheck.RunAsync(site, HostCheckMode.ReadOnly, Serilog.Core.Logger.None).GetAwaiter().GetResult();
         var report = check.Report;
@@ -65,12 +67,19 @@ public static class ValidateCommand
 
         if (line.Has("--json"))
         {
-            stdout.WriteLine(JsonSerializer.Serialize(new ReportJson(true, site.HostFile, site.Host.SysfsRoot, report.Summary, report.AllUsable, report.Slots),
+            stdout.WriteLine(JsonSerializer.Serialize(new ReportJson(true, site.HostFile, site.Host.SysfsRoot, report.Summary, report.AllUsable, report.Slots)
+                {
+                    Warnings = [.. warnings.Select(w => w.ToString())],
+                },
                 ValidateJsonContext.Default.ReportJson));
         }
         else
         {
             stdout.WriteLine($"{site.HostFile}: configuration valid: host {site.Host.HostId}, node type {site.NodeType.Name}, {site.Slots.Count} slots");
+            foreach (var warning in warnings)
+            {
+                stdout.WriteLine(warning);
+            }
             stdout.WriteLine($"host: {site.Host.SysfsRoot}: {inventory.Functions.Count} PCI functions, {inventory.NumaNodes.Count} NUMA nodes, IOMMU {(inventory.IommuEnabled ? "on" : "off")}");
             stdout.WriteLine();
             WriteTable(stdout, report);
@@ -107,7 +116,11 @@ public static class ValidateCommand
         }
     }
 
-    public sealed record ReportJson(bool ConfigValid, string HostFile, string SysfsRoot, string Summary, bool AllUsable, IReadOnlyList<SlotValidation> Slots);
+    public sealed record ReportJson(bool ConfigValid, string HostFile, string SysfsRoot, string Summary, bool AllUsable, IReadOnlyList<SlotValidation> Slots)
+    {
+        /// <summary>Configuration warnings (file:line:column: warning code: message); they do not change the exit code.</summary>
+        public IReadOnlyList<string> Warnings { get; init; } = [];
+    }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]

@@ -27,8 +27,21 @@ public sealed class ConfigException : Exception
 }
 
 /// <summary>Stable problem codes: documented in docs/configuration.md, matched by tests and tools.</summary>
+/// <summary>Something in a valid configuration an operator should look at: printed by validate, logged by serve.</summary>
+public sealed record ConfigWarning(SourceLocation Where, string Code, string Message)
+{
+    public override string ToString() => $"{Where}: warning {Code}: {Message}";
+
+    public static IReadOnlyList<ConfigWarning> Of(SiteConfiguration site) =>
+    [
+        .. site.Slots.Where(s => s.Host.Ipv4.Count == 0).Select(s => new ConfigWarning(s.Host.Where, ProblemCodes.NoPlannedIpv4,
+            $"slot '{s.Name}' has no planned IPv4 address on any interface (ipv4:): OpenCHAMI's SMD maps a node's MAC addresses to it only through interfaces with an address, so this slot's NICs stay unmatched; add the address OpenCHAMI plans for its management interface")),
+    ];
+}
+
 public static class ProblemCodes
 {
+    public const string NoPlannedIpv4 = "no-planned-ipv4";
     public const string FileNotFound = "file-not-found";
     public const string YamlSyntax = "yaml-syntax";
     public const string DuplicateKey = "duplicate-key";

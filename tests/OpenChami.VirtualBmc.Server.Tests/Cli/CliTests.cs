@@ -30,6 +30,29 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void Validate_WarnsAtTheSlotEntry_WhenASlotHasNoPlannedIpv4()
+    {
+        using var dir = new TempDirectory();
+        var host = ServerTestSupport.WriteDemoCopy(dir, 8443);
+        var (code, output, _) = Run("", "validate", "--config", host);
+
+        // slot2 and slot3 of the demo plan no address: SMD could not map their MACs.
+        var warnings = output.Split('\n').Where(l => l.Contains(": warning no-planned-ipv4: ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, warnings.Count);
+        Assert.Matches(@"host\.yaml:\d+:\d+: warning no-planned-ipv4: slot 'slot2' has no planned IPv4 address", warnings[0]);
+        Assert.Contains("slot 'slot3'", warnings[1], StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.SlotsFailed, code); // warnings do not change the exit code
+
+        var (_, json, _) = Run("", "validate", "--config", host, "--json");
+        var parsed = System.Text.Json.JsonDocument.Parse(json).RootElement;
+        Assert.Equal(2, parsed.GetProperty("warnings").GetArrayLength());
+
+        File.WriteAllText(host, File.ReadAllText(host).Replace("- name: slot2\n", "- name: slot2\n  ipv4:\n  - interface: mgmt0\n    address: 10.100.0.12/16\n", StringComparison.Ordinal));
+        var (_, fixedOutput, _) = Run("", "validate", "--config", host);
+        Assert.DoesNotContain("slot 'slot2' has no planned", fixedOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_WithAnInventoryExport_ReportsTheCardWhoseSerialDisagrees()
     {
         using var dir = new TempDirectory();
