@@ -628,6 +628,16 @@ def manager_reset_target():
     get_ok(reset["@Redfish.ActionInfo"], "ActionInfo")
     power = pcs_system()["PowerState"]
     r = request("POST", reset["target"], body={"ResetType": "GracefulRestart"}, headers={"Accept": "*/*"})
+    if r.status == 403:
+        # Manager POST needs ConfigureManager (DMTF privilege registry): an Operator account (a site's PCS account)
+        # is refused, and must be; only an Administrator restarts a BMC.
+        account = request("GET", "/redfish/v1/AccountService/Accounts/" + USER)
+        require(account.status == 200, "own account: HTTP %s" % account.status)
+        role = json.loads(account.body)["RoleId"]
+        require(role != "Administrator", "Manager.Reset refused to an Administrator: %r" % r.body)
+        require(b"InsufficientPrivilege" in r.body, "403 without InsufficientPrivilege: %r" % r.body)
+        note("Manager.Reset refused to %s (role %s): it needs ConfigureManager, as the privilege registry says" % (USER, role))
+        return
     require(r.status in (200, 204), "Manager.Reset: HTTP %s %r" % (r.status, r.body))
     require(pcs_system()["PowerState"] == power, "the slot's power changed when its BMC restarted")
 
