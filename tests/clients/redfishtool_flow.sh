@@ -120,4 +120,27 @@ elif grep -q '401' "$ERR"; then pass wrong_password_refused
 else fail wrong_password_refused "failed, but not with 401: $(tr '\n' ' ' <"$ERR" | cut -c1-300)"
 fi
 
+# Accounts: an administrator adds, re-passwords, disables and deletes a user; the user changes its own password.
+RFT_USER=rft$RANDOM
+account() { curl -s --cacert "$VBMC_CACERT" -u "$USER_:$PASS_" "$URL/redfish/v1/AccountService/Accounts/$RFT_USER"; }
+as_user() { curl -s -o /dev/null -w '%{http_code}' --cacert "$VBMC_CACERT" -u "$RFT_USER:$1" "$URL/redfish/v1/Systems"; }
+if rft account_add AccountService adduser "$RFT_USER" first-password-123 Operator; then
+  expect account_add "$(account | jq -r .RoleId)" Operator
+fi
+if rft account_setpassword AccountService setpassword "$RFT_USER" second-password-456; then
+  expect account_setpassword "$(as_user second-password-456) $(as_user first-password-123)" "200 401"
+fi
+if redfishtool -r "$VBMC_HOST:$VBMC_PORT" -u "$RFT_USER" -p second-password-456 -S Always -T 30 \
+    AccountService setpassword "$RFT_USER" third-password-789 >"$OUT" 2>"$ERR"; then
+  expect account_own_password "$(as_user third-password-789)" 200
+else
+  fail account_own_password "redfishtool as the user exited $?: $(tr '\n' ' ' <"$ERR" | cut -c1-300)"
+fi
+if rft account_disable AccountService useradmin "$RFT_USER" disable; then
+  expect account_disable "$(account | jq -r .Enabled) $(as_user third-password-789)" "false 401"
+fi
+if rft account_delete AccountService deleteuser "$RFT_USER"; then
+  expect account_delete "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$VBMC_CACERT" -u "$USER_:$PASS_" "$URL/redfish/v1/AccountService/Accounts/$RFT_USER")" 404
+fi
+
 exit $failed

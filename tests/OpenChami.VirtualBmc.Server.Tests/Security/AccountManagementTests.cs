@@ -100,6 +100,30 @@ public sealed class AccountManagementTests(RunningServer server) : IClassFixture
     }
 
     [Fact]
+    public async Task The_session_that_sets_its_own_password_goes_on_and_the_accounts_other_sessions_end()
+    {
+        var user = NewName("sess");
+        await CreateAsync(user, "first-password-123");
+        async Task<string> LoginAsync()
+        {
+            var (login, _) = await server.SendAsync(HttpMethod.Post, "/redfish/v1/SessionService/Sessions",
+                $$"""{"UserName":"{{user}}","Password":"first-password-123"}""", client: server.Anonymous);
+            return login.Headers.GetValues("X-Auth-Token").Single();
+        }
+        var mine = await LoginAsync();
+        var other = await LoginAsync();
+        Action<HttpRequestMessage> With(string token) => r => r.Headers.Add("X-Auth-Token", token);
+
+        var (changed, _) = await server.SendAsync(HttpMethod.Patch, $"{Accounts}/{user}", """{"Password":"second-password-456"}""", With(mine), server.Anonymous);
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await server.GetAsync("/redfish/v1/Systems", With(mine), server.Anonymous)).Response.StatusCode);
+        var (promote, promoteBody) = await server.SendAsync(HttpMethod.Patch, $"{Accounts}/{user}", """{"RoleId":"Administrator"}""", With(mine), server.Anonymous);
+        Assert.Equal(HttpStatusCode.Forbidden, promote.StatusCode);
+        Assert.Equal("Base.1.22.InsufficientPrivilege", MessageId(promoteBody));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await server.GetAsync("/redfish/v1/Systems", With(other), server.Anonymous)).Response.StatusCode);
+    }
+
+    [Fact]
     public async Task A_stale_ETag_is_412_and_nothing_changes()
     {
         var user = NewName("etag");
