@@ -146,7 +146,11 @@ public sealed partial class AccountDirectory(NodeState node, Serilog.ILogger log
             var fileEntry = _fileAccounts.FirstOrDefault(a => string.Equals(a.UserName, userName, StringComparison.OrdinalIgnoreCase));
             var change = new AccountChange(userName, AccountChanges.Fingerprint(fileEntry),
                 DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), outcome.Account);
-            var changes = _changes.Where(c => !string.Equals(c.UserName, userName, StringComparison.OrdinalIgnoreCase)).Append(change).ToList();
+            var changes = _changes.Where(c => !string.Equals(c.UserName, userName, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (outcome.Account is not null || fileEntry is not null)
+            {
+                changes.Add(change); // deleting an account only Redfish made leaves nothing to record
+            }
             try
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(_changesFile)!);

@@ -160,6 +160,8 @@ public sealed class AccountManagementTests(RunningServer server) : IClassFixture
 
         var (deleted, _) = await server.SendAsync(HttpMethod.Delete, $"{Accounts}/{user}");
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        // An account only Redfish made leaves no trace in the change file once deleted.
+        Assert.DoesNotContain(user, File.ReadAllText(server.Node.State.Site.AccountChangesFile), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, (await server.GetAsync($"{Accounts}/{user}")).Response.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsUserAsync(user, "first-password-123"));
     }
