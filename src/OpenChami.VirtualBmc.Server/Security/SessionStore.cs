@@ -59,7 +59,8 @@ public sealed class SessionStore(SecurityConfig config, TimeProvider time)
                     ?? _byTokenHash.Values.OrderBy(s => s.LastUsed).First();
                 Remove(victim);
             }
-            var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            // Hex, as DMTF's Protocol Validator expects to measure a token's entropy (256 bits either way).
+            var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
             var hash = SHA256.HashData(Encoding.ASCII.GetBytes(token));
             var now = time.GetUtcNow();
             var session = new Session(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)), account, hash, now, now);
