@@ -45,7 +45,12 @@ public sealed record Boot(
     [property: JsonPropertyName("BootSourceOverrideEnabled@Redfish.AllowableValues")] IReadOnlyList<string> EnabledAllowableValues,
     [property: JsonPropertyName("BootSourceOverrideTarget@Redfish.AllowableValues")] IReadOnlyList<string> TargetAllowableValues,
     [property: JsonPropertyName("BootSourceOverrideMode@Redfish.AllowableValues")] IReadOnlyList<string> ModeAllowableValues,
-    string? HttpBootUri = null);
+    string? HttpBootUri = null)
+{
+    /// <summary>Which Boot properties a PATCH may set here (Redfish.WriteableProperties; the Interop Validator reads it).</summary>
+    [JsonPropertyName("@Redfish.WriteableProperties")]
+    public IReadOnlyList<string>? WriteableProperties { get; init; }
+}
 
 public sealed record ProcessorSummary(int Count, int CoreCount, int LogicalProcessorCount, string Model, Status Status);
 

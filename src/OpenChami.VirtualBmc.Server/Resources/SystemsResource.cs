@@ -50,7 +50,10 @@ public static class SystemsResource
                 OverrideEnabledValues,
                 AllowedTargets(firmware),
                 [BootModes.Of(firmware)],
-                firmware == Firmware.Uefi ? boot.HttpBootUri ?? "" : null),
+                firmware == Firmware.Uefi ? boot.HttpBootUri ?? "" : null)
+            {
+                WriteableProperties = firmware == Firmware.Uefi ? BootWriteableUefi : BootWriteable,
+            },
             SystemInventoryResource.Summary(s.Template),
             new MemorySummary(s.Template.Memory.SizeGiB, Status.EnabledOk),
             Console.ConsoleAdvertisement.SerialConsole(slot),
@@ -177,6 +180,9 @@ public static class SystemsResource
             var current = await CurrentAsync(context, slot);
             await RedfishResponses.WriteSerializedAsync(context, current.Bytes, current.ETag, current.DescribedBy);
         });
+
+    private static readonly string[] BootWriteable = ["BootSourceOverrideEnabled", "BootSourceOverrideTarget", "BootSourceOverrideMode"];
+    private static readonly string[] BootWriteableUefi = [.. BootWriteable, "HttpBootUri"];
 
     private static readonly SlotWrite PatchSystem = new("ComputerSystem", "ComputerSystem", BodyKind.Patch,
     [

@@ -53,6 +53,22 @@ public sealed class ProtocolValidatorFindingsTests(RunningServer server) : IClas
     }
 
     [Fact]
+    public async Task Boot_names_its_writable_properties_and_each_takes_a_PATCH()
+    {
+        var (_, system) = await server.GetAsync("/redfish/v1/Systems/slot0");
+        var boot = system.GetProperty("Boot");
+        var writable = boot.GetProperty("@Redfish.WriteableProperties").EnumerateArray().Select(p => p.GetString()!).ToList();
+        Assert.Contains("BootSourceOverrideTarget", writable);
+        Assert.Contains("BootSourceOverrideEnabled", writable);
+        foreach (var name in writable)
+        {
+            var value = JsonSerializer.Serialize(boot.GetProperty(name).GetString());
+            var (patched, body) = await server.SendAsync(HttpMethod.Patch, "/redfish/v1/Systems/slot0", $$$"""{"Boot":{"{{{name}}}":{{{value}}}}}""");
+            Assert.True(patched.StatusCode == HttpStatusCode.OK, $"{name}: {patched.StatusCode} {body}");
+        }
+    }
+
+    [Fact]
     public async Task Login_is_accepted_at_Sessions_Members_too()
     {
         var (response, body) = await server.SendAsync(HttpMethod.Post, "/redfish/v1/SessionService/Sessions/Members",
