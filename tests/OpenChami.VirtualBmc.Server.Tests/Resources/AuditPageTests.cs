@@ -5,13 +5,16 @@ using System.Xml.Linq;
 
 namespace OpenChami.VirtualBmc.Server.Tests.Resources;
 
-/// <summary>The demo served with a host endpoint (127.0.0.19) and no anonymous grant.</summary>
+/// <summary>The demo as served: with its host endpoint (127.0.0.19) and no anonymous grant.</summary>
 public sealed class HostEndpointServer : RunningServer
 {
     public const string HostAddress = "127.0.0.19";
 
-    protected override string Tweak(string hostYaml) =>
-        hostYaml.Replace("slots:\n", $"hostEndpoint:\n  address: {HostAddress}\n  port: {Port}\nslots:\n", StringComparison.Ordinal);
+    protected override string Tweak(string hostYaml)
+    {
+        Assert.Contains($"hostEndpoint:\n  address: {HostAddress}\n", hostYaml, StringComparison.Ordinal);
+        return hostYaml;
+    }
 }
 
 /// <summary>

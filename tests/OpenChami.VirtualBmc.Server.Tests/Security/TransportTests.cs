@@ -143,12 +143,11 @@ public sealed class TransportTests(RunningServer server) : IClassFixture<Running
     }
 }
 
-/// <summary>The Insecure… anonymous grant, and the optional host endpoint listing every slot.</summary>
+/// <summary>The Insecure… anonymous grant, and the host endpoint listing every slot (127.0.0.19, as in the demo).</summary>
 public sealed class AnonymousOperatorServer : RunningServer
 {
     protected override string Tweak(string hostYaml) => hostYaml
-        .Replace("security:\n", "security:\n  insecureAnonymous:\n    networks: [\"127.0.0.0/8\"]\n    role: Operator\n", StringComparison.Ordinal)
-        .Replace("slots:\n", $"hostEndpoint:\n  address: 127.0.0.19\n  port: {Port}\nslots:\n", StringComparison.Ordinal);
+        .Replace("security:\n", "security:\n  insecureAnonymous:\n    networks: [\"127.0.0.0/8\"]\n    role: Operator\n", StringComparison.Ordinal);
 }
 
 public sealed class InsecureAnonymousAndHostEndpointTests(AnonymousOperatorServer server) : IClassFixture<AnonymousOperatorServer>
