@@ -43,9 +43,18 @@ build: deps
 .demo/images/ubuntu-hpc-base.img:
 	dotnet run --project tools/OpenChami.VirtualBmc.DemoFixture -c Release --no-restore -- --base-image $@
 
-demo: deps .demo/sysfs .demo/images/ubuntu-hpc-base.img
+# A small bootable-format ISO the demo's image server offers for InsertMedia (README's curl lines).
+.demo/www/demo-boot.iso:
+	mkdir -p .demo/www/demo-boot
+	echo "OpenCHAMI Virtual BMC demo virtual media" > .demo/www/demo-boot/README.TXT
+	xorriso -as mkisofs -quiet -V DEMOBOOT -o $@ .demo/www/demo-boot
+
+# The demo also serves .demo/www on http://127.0.0.1:8099 (an image server for virtual media) while it runs.
+demo: deps .demo/sysfs .demo/images/ubuntu-hpc-base.img .demo/www/demo-boot.iso
 	dotnet build $(SERVER) -c Release --no-restore --verbosity quiet -nologo
 	dotnet $(SERVER)/bin/Release/net10.0/openchami-vbmc.dll validate --config $(DEMO_CONFIG) || true
+	python3 -m http.server 8099 --bind 127.0.0.1 --directory .demo/www >/dev/null 2>&1 & images=$$!; \
+	trap 'kill $$images 2>/dev/null' EXIT; \
 	dotnet $(SERVER)/bin/Release/net10.0/openchami-vbmc.dll serve --config $(DEMO_CONFIG)
 
 # Every tier: unit/in-process, real libvirtd + QEMU, real clients (tests/run-all.sh says what each is).

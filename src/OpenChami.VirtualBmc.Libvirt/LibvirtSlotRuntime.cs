@@ -24,8 +24,11 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
 
     public string SlotName => Slot.Name;
 
-    /// <summary>libvirt's test driver has no UpdateDevice, so media cannot change there.</summary>
-    public bool CanChangeMedia => !_hypervisor.Uri.StartsWith("test:", StringComparison.Ordinal);
+    /// <summary>
+    /// libvirt's test driver has no UpdateDevice: media are recorded in the domain's persistent definition (DefineXML)
+    /// and reach the VM at its next start. Elsewhere (QEMU) the CD-ROM changes live and in the definition.
+    /// </summary>
+    public MediaChange MediaChange => _hypervisor.Uri.StartsWith("test:", StringComparison.Ordinal) ? MediaChange.NextStart : MediaChange.Live;
 
     public PowerState PowerState => (PowerState)Volatile.Read(ref _state);
 
@@ -177,11 +180,14 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         }
     }
 
+    /// <summary>The next start would boot differently: a changed boot order, or media recorded for the next start.</summary>
     private static bool BootConfigPending(LibvirtDomain dom)
     {
-        static string Order(string xml) =>
-            string.Join(",", XDocument.Parse(xml).Root?.Element("os")?.Elements("boot").Select(b => b.Attribute("dev")?.Value) ?? []);
-        return Order(dom.GetXmlDesc()) != Order(dom.GetXmlDesc(inactive: true));
+        static string Order(XDocument xml) =>
+            string.Join(",", xml.Root?.Element("os")?.Elements("boot").Select(b => b.Attribute("dev")?.Value) ?? []);
+        var live = XDocument.Parse(dom.GetXmlDesc());
+        var persistent = XDocument.Parse(dom.GetXmlDesc(inactive: true));
+        return Order(live) != Order(persistent) || VirtualMedia.Inserted(live) != VirtualMedia.Inserted(persistent);
     }
 
     /// <summary>After a start that used a Once override, the persistent config goes back to the default boot order.</summary>
@@ -257,8 +263,10 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         }, cancellationToken);
     }
 
+    /// <summary>Live: what the VM has; NextStart: what is recorded for its next start (the persistent definition).</summary>
     public Task<string?> GetInsertedMediaAsync(CancellationToken cancellationToken = default) =>
-        _hypervisor.RunSlotAsync(this, "read virtual media", (_, dom) => VirtualMedia.Inserted(XDocument.Parse(dom.GetXmlDesc())), cancellationToken);
+        _hypervisor.RunSlotAsync(this, "read virtual media",
+            (_, dom) => VirtualMedia.Inserted(XDocument.Parse(dom.GetXmlDesc(inactive: MediaChange == MediaChange.NextStart))), cancellationToken);
 
     public Task InsertMediaAsync(string image, CancellationToken cancellationToken = default)
     {
@@ -273,8 +281,17 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
     {
         try
         {
-            await _hypervisor.RunSlotAsync(this, what, (_, dom) =>
+            await _hypervisor.RunSlotAsync(this, what, (conn, dom) =>
             {
+                if (MediaChange == MediaChange.NextStart)
+                {
+                    // The persistent definition with the CD-ROM changed (the metadata and everything else kept); the
+                    // drift check compares only that the CD-ROM is there, so this is not drift.
+                    var xml = XDocument.Parse(dom.GetXmlDesc(inactive: true));
+                    VirtualMedia.Record(xml, disk);
+                    using var _ = conn.Define(xml.ToString(SaveOptions.DisableFormatting));
+                    return true;
+                }
                 var running = dom.GetState().State is not (DomainRunState.ShutOff or DomainRunState.Crashed);
                 dom.UpdateDevice(disk.ToString(SaveOptions.DisableFormatting),
                     LibvirtDomain.AffectConfig | (running ? LibvirtDomain.AffectLive : 0));

@@ -38,12 +38,31 @@ internal static class VirtualMedia
         return disk;
     }
 
-    /// <summary>The image in the CD-ROM of a (live) domain XML, or null when it is empty.</summary>
+    /// <summary>The slot's CD-ROM in a domain XML, or null when it has none.</summary>
+    private static XElement? Cdrom(XDocument domain) => domain.Root?.Element("devices")?.Elements("disk")
+        .FirstOrDefault(d => d.Attribute("device")?.Value == "cdrom" && d.Element("target")?.Attribute("dev")?.Value == DomainXml.CdromTarget);
+
+    /// <summary>
+    /// Records <paramref name="disk"/> (from <see cref="CdromXml"/>) in a domain XML to be defined again: the CD-ROM keeps
+    /// its target, address and other settings; only its type, driver and source change (no source: empty).
+    /// </summary>
+    public static void Record(XDocument domain, XElement disk)
+    {
+        if (Cdrom(domain) is not { } cdrom)
+        {
+            (domain.Root?.Element("devices") ?? throw new SlotRuntimeException(SlotRuntimeErrorKind.Conflict, "the domain has no devices")).Add(disk);
+            return;
+        }
+        cdrom.SetAttributeValue("type", disk.Attribute("type")?.Value);
+        cdrom.Elements("driver").Remove();
+        cdrom.Elements("source").Remove();
+        cdrom.AddFirst(disk.Elements("driver"), disk.Elements("source"));
+    }
+
+    /// <summary>The image in the CD-ROM of a domain XML (live or persistent), or null when it is empty.</summary>
     public static string? Inserted(XDocument domain)
     {
-        var disk = domain.Root?.Element("devices")?.Elements("disk")
-            .FirstOrDefault(d => d.Attribute("device")?.Value == "cdrom" && d.Element("target")?.Attribute("dev")?.Value == DomainXml.CdromTarget);
-        var source = disk?.Element("source");
+        var source = Cdrom(domain)?.Element("source");
         if (source is null)
         {
             return null;

@@ -137,6 +137,18 @@ public sealed class ImageCache : IImageFetcher
     /// <summary>The index is keyed by a hash of the URL: a signed URL's query never lands on disk.</summary>
     private static string KeyOf(Uri url) => Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(url.AbsoluteUri)));
 
+    public (string Path, string Source)? HeldBy(string holder)
+    {
+        lock (gate)
+        {
+            if (!holders.TryGetValue(holder, out var fileName))
+                return null;
+            // Identical content under two URLs is one file: the URL fetched last names it.
+            var entry = entries.Values.Where(e => e.FileName == fileName).MaxBy(e => e.LastUsed);
+            return entry is null ? null : (PathOf(fileName), entry.Source);
+        }
+    }
+
     public void Release(string holder)
     {
         lock (gate)

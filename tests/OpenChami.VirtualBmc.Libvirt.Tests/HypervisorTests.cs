@@ -448,18 +448,40 @@ public sealed class HypervisorTests : IAsyncLifetime
         Assert.Equal(BootOverride.Default(BootMode.Uefi), await slot.GetBootOverrideAsync());
     }
 
+    private string? CdromSource(bool inactive)
+    {
+        using var dom = _observer.LookupByName(_prefix + _slots[0].Name);
+        var cdrom = XDocument.Parse(dom.GetXmlDesc(inactive)).Root!.Element("devices")!.Elements("disk").Single(d => d.Attribute("device")?.Value == "cdrom");
+        Assert.Equal(DomainXml.CdromTarget, cdrom.Element("target")!.Attribute("dev")!.Value);
+        return cdrom.Element("source")?.Attribute("file")?.Value;
+    }
+
     [Fact]
-    public async Task Virtual_media_on_the_test_driver_is_a_clear_not_supported()
+    public async Task Virtual_media_on_the_test_driver_is_recorded_for_the_next_start_and_is_not_drift()
     {
         var (_, slot) = await Started();
+        Assert.Equal(MediaChange.NextStart, slot.MediaChange);
         Assert.Null(await slot.GetInsertedMediaAsync());
-        var insert = await Assert.ThrowsAsync<SlotRuntimeException>(() => slot.InsertMediaAsync("http://images.example/boot.iso"));
-        Assert.Equal(SlotRuntimeErrorKind.NotSupported, insert.Kind);
-        Assert.Contains("virtual media is not available", insert.Message, StringComparison.Ordinal);
-        Assert.Equal(LibvirtErrorCode.NoSupport, Assert.IsType<LibvirtException>(insert.InnerException).Code);
         await slot.ResetAsync(ResetType.On);
-        var eject = await Assert.ThrowsAsync<SlotRuntimeException>(() => slot.EjectMediaAsync());
-        Assert.Equal(SlotRuntimeErrorKind.NotSupported, eject.Kind);
+
+        await slot.InsertMediaAsync("/var/cache/vbmc/media/boot.iso");
+        Assert.Equal("/var/cache/vbmc/media/boot.iso", await slot.GetInsertedMediaAsync()); // what is recorded
+        Assert.Equal("/var/cache/vbmc/media/boot.iso", CdromSource(inactive: true));
+        Assert.Null(CdromSource(inactive: false)); // the running domain is unchanged
+        await slot.ResetAsync(ResetType.ForceRestart); // a recorded media change needs a cold start, like a boot order
+        Assert.Equal("/var/cache/vbmc/media/boot.iso", CdromSource(inactive: false));
+
+        // Redefined with the media: still in sync with its template (a media source is expected to vary).
+        var again = await Create().StartAsync();
+        Assert.All(again, r => Assert.Equal(ReconcileOutcome.InSync, r.Outcome));
+
+        await slot.InsertMediaAsync("/var/cache/vbmc/media/other.iso");
+        Assert.Equal("/var/cache/vbmc/media/other.iso", CdromSource(inactive: true));
+        await slot.EjectMediaAsync();
+        Assert.Null(await slot.GetInsertedMediaAsync());
+        Assert.Null(CdromSource(inactive: true));
+        await slot.ResetAsync(ResetType.PowerCycle);
+        Assert.Null(CdromSource(inactive: false));
         var bad = await Assert.ThrowsAsync<SlotRuntimeException>(() => slot.InsertMediaAsync("relative/boot.iso"));
         Assert.Equal(SlotRuntimeErrorKind.Conflict, bad.Kind);
     }

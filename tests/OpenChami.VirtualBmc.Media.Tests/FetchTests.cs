@@ -635,6 +635,22 @@ public sealed class FetchTests : IDisposable
     }
 
     [Fact]
+    public async Task HeldBy_NamesTheFileAndItsSourceWithoutTheQuery_AcrossARestart_UntilReleased()
+    {
+        await using var server = new LoopbackServer(Serve(Images.Iso()));
+        var cache = new ImageCache(Options());
+        var image = await cache.FetchAsync(new Uri($"http://{server.Authority}/isos/boot.iso?X-Amz-Signature=signed-secret"), null, "slot1");
+        Assert.Null(cache.HeldBy("slot2"));
+
+        var restarted = new ImageCache(Options());
+        var held = restarted.HeldBy("slot1");
+
+        Assert.Equal((image.Path, $"http://{server.Authority}/isos/boot.iso"), held);
+        restarted.Release("slot1");
+        Assert.Null(restarted.HeldBy("slot1"));
+    }
+
+    [Fact]
     public async Task Index_HoldsNoQueryStringOrUserData()
     {
         await using var server = new LoopbackServer(Serve(Images.Iso()));

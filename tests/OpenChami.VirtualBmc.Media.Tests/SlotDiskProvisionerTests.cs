@@ -197,7 +197,7 @@ public sealed class SlotDiskProvisionerTests : IDisposable
 
         public event EventHandler<SlotEventArgs>? StateChanged;
 
-        public bool CanChangeMedia => false;
+        public MediaChange MediaChange => MediaChange.Live;
 
         public BootOverride? KnownBootOverride => null;
 

@@ -76,6 +76,8 @@ internal static class ServerTestSupport
             .Replace("  uri: test:///default", $"  uri: test:///default\n  domainPrefix: t{unique}-", StringComparison.Ordinal)
             .Replace("../../.demo/tls/", "tls/", StringComparison.Ordinal)
             .Replace("../../.demo/audit.jsonl", "audit.jsonl", StringComparison.Ordinal)
+            // The demo allows an image server on loopback (its own); tests start from the default policy and allow it where they say so.
+            .Replace("virtualMedia:\n  insecureAllowLoopback: true\n", "", StringComparison.Ordinal)
             // The demo's fixed admin port would collide between parallel test servers; tests that need it add their own.
             .Replace("admin:\n  address: 127.0.0.1\n  port: 9180\n", "", StringComparison.Ordinal)
             // Each test server's SSH consoles on a port of their own.

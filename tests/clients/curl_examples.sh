@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the README's curl lines (tests/clients/readme-curl-examples.sh) as written, twice: with -k (the form the
 # README shows for the demo) and with --cacert on the generated certificate. Only the demo address and port are
-# substituted. Prints PASS/FAIL per line and form.
-# Environment (set by run-clients.sh): VBMC_HOST, VBMC_PORT, VBMC_CACERT.
+# substituted (and the demo's image server, 127.0.0.1:8099, by the tier's own). Prints PASS/FAIL per line and form.
+# Environment (set by run-clients.sh): VBMC_HOST, VBMC_PORT, VBMC_CACERT, VBMC_HOST_SLOT2, VBMC_IMAGE_SERVER.
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 EXAMPLES=$HERE/readme-curl-examples.sh
@@ -20,6 +20,7 @@ run_form() {
       n=$((n + 1))
       local run=${command//127.0.0.10:8443/$VBMC_HOST:$VBMC_PORT}
       run=${run//127.0.0.12:8443/${VBMC_HOST_SLOT2:?}:$VBMC_PORT}
+      run=${run//127.0.0.1:8099/${VBMC_IMAGE_SERVER:?}}
       if [ "$form" = cacert ]; then run=${run//curl -sk /curl -s --cacert $VBMC_CACERT }; fi
       local rc=0
       eval "$run" >out.txt 2>err.txt || rc=$?

@@ -33,6 +33,20 @@ curl -sk -H "X-Auth-Token: $TOKEN" -X DELETE -w '%{http_code}\n' "https://127.0.
 curl -sk -H "X-Auth-Token: $TOKEN" -o /dev/null -w '%{http_code}\n' https://127.0.0.10:8443/redfish/v1/Systems/slot0
 # expect: 401
 
+# Virtual media: the service downloads the image (download policy: docs/virtual-media.md), boot from it once, eject
+curl -sk -u admin:vbmc-demo -X POST -H 'Content-Type: application/json' -d '{"Image":"http://127.0.0.1:8099/demo-boot.iso"}' -w '%{http_code}\n' https://127.0.0.10:8443/redfish/v1/Managers/BMC/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia
+# expect: 204
+curl -sk -u admin:vbmc-demo https://127.0.0.10:8443/redfish/v1/Systems/slot0/VirtualMedia/Cd | jq -c '{Inserted, Image}'
+# expect: "Inserted":true
+curl -sk -u admin:vbmc-demo -X PATCH -H 'Content-Type: application/json' -d '{"Boot":{"BootSourceOverrideTarget":"Cd","BootSourceOverrideEnabled":"Once"}}' https://127.0.0.10:8443/redfish/v1/Systems/slot0 | jq -c .Boot.BootSourceOverrideTarget
+# expect: "Cd"
+curl -sk -u admin:vbmc-demo -X POST -H 'Content-Type: application/json' -d '{"ResetType":"ForceRestart"}' -w '%{http_code}\n' https://127.0.0.10:8443/redfish/v1/Systems/slot0/Actions/ComputerSystem.Reset
+# expect: 204
+curl -sk -u admin:vbmc-demo -X POST -H 'Content-Type: application/json' -d '{}' -w '%{http_code}\n' https://127.0.0.10:8443/redfish/v1/Managers/BMC/VirtualMedia/Cd/Actions/VirtualMedia.EjectMedia
+# expect: 204
+curl -sk -u admin:vbmc-demo -X POST -H 'Content-Type: application/json' -d '{"Image":"http://10.1.2.3/boot.iso"}' https://127.0.0.10:8443/redfish/v1/Managers/BMC/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia | jq -r .error.code   # a private address: refused by the download policy
+# expect: ActionParameterValueFormatError
+
 # A slot that failed host validation: present, UnavailableOffline, with its findings
 curl -sk https://127.0.0.12:8443/redfish/v1/Systems/slot2 -u admin:vbmc-demo | jq .Status   # a slot that failed validation
 # expect: UnavailableOffline

@@ -33,6 +33,7 @@ SYSFS=$VBMC_SYSFS
 # --- configuration: a copy of the demo on our own addresses, TLS pair, audit file --------------------------
 WORK=$(mktemp -d /tmp/vbmc-clients.XXXXXX)
 cleanup() {
+  [ -n "${IMAGES_PID:-}" ] && kill "$IMAGES_PID" 2>/dev/null
   vbmc_stop_server
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
@@ -49,6 +50,15 @@ sed -e "s|port: 8443|port: $PORT|" \
     -e "s|\.\./\.\./\.demo/tls/|$WORK/tls/|" \
     -e "s|\.\./\.\./\.demo/audit.jsonl|$WORK/audit.jsonl|" \
     examples/demo/host.yaml >"$WORK/host.yaml"
+
+# The image server the README's virtual-media lines name (make demo's is 127.0.0.1:8099): ours, on a free port.
+mkdir -p "$WORK/www/demo-boot"
+echo "OpenCHAMI Virtual BMC demo virtual media" >"$WORK/www/demo-boot/README.TXT"
+xorriso -as mkisofs -quiet -V DEMOBOOT -o "$WORK/www/demo-boot.iso" "$WORK/www/demo-boot" || give_up
+IMAGES_PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+"$PY" -m http.server "$IMAGES_PORT" --bind 127.0.0.1 --directory "$WORK/www" >"$WORK/images.log" 2>&1 &
+IMAGES_PID=$!
+export VBMC_IMAGE_SERVER=127.0.0.1:$IMAGES_PORT
 
 log "starting openchami-vbmc on ${ADDRESS_BASE}0-3:$PORT (log $WORK/server.log)"
 vbmc_start_server "$WORK/host.yaml" "$WORK/server.log"

@@ -11,7 +11,8 @@ namespace OpenChami.VirtualBmc.Server.Resources;
 
 /// <summary>
 /// The slot's one virtual CD drive ("Cd"), under its System and — because Ironic's sushy looks there — under the
-/// Manager of a slot endpoint. Insert and eject act on the predefined SATA cdrom of the domain.
+/// Manager of a slot endpoint. Insert and eject act on the predefined SATA cdrom of the domain: live where the hypervisor
+/// can (QEMU), otherwise in its definition for the next start (libvirt's test driver); see <see cref="MediaChange"/>.
 /// </summary>
 public static class VirtualMediaResource
 {
@@ -122,10 +123,15 @@ public static class VirtualMediaResource
         try
         {
             var image = slot.Runtime is { } runtime ? await runtime.GetInsertedMediaAsync(context.RequestAborted) : null;
-            // Show the URL the client inserted (credentials and query never stored), not the cache file it became.
+            // Show the URL the client inserted (credentials and query never stored), not the cache file it became; after a
+            // restart, the URL the image cache says the slot's file came from (without its query).
             if (image is not null && slot.State.MediaSource is { } source && source.LocalPath == image)
             {
                 image = source.Url;
+            }
+            else if (image is not null && context.RequestServices.GetRequiredService<IImageFetcher>().HeldBy(slot.Name) is { } held && held.Path == image)
+            {
+                image = held.Source;
             }
             await RedfishResponses.WriteAsync(context, Build(basePath, image), RedfishJsonContext.Wire.VirtualMedia);
         }
@@ -174,12 +180,6 @@ public static class VirtualMediaResource
 
     private static Task InsertAsync(HttpContext context, SlotContext slot) => SlotRequests.WriteAsync(context, Insert, async request =>
     {
-        if (!request.Machine.CanChangeMedia)
-        {
-            // Say so before downloading anything (libvirt's test driver cannot change media).
-            await RedfishResponses.WriteErrorAsync(context, BaseMessages.ActionNotSupported(InsertAction));
-            return;
-        }
         var body = request.Body;
         var image = new Uri(body.GetProperty("Image").GetString()!);
         var credentials = body.TryGetProperty("UserName", out var user) && body.TryGetProperty("Password", out var password)
@@ -192,6 +192,7 @@ public static class VirtualMediaResource
             var fetched = await fetcher.FetchAsync(image, credentials, slot.Name, request.Aborted);
             await request.Machine.InsertMediaAsync(fetched.Path, request.Aborted);
             slot.State.MediaSource = (fetched.Path, fetched.SourceUrl.ToString());
+            Note(context, request.Machine, "inserted");
             RedfishResponses.NoContent(context);
         }
         catch (ImageFetchException e)
@@ -205,8 +206,23 @@ public static class VirtualMediaResource
         await request.Machine.EjectMediaAsync(request.Aborted);
         context.RequestServices.GetRequiredService<IImageFetcher>().Release(slot.Name);
         slot.State.MediaSource = null;
+        Note(context, request.Machine, "ejected");
         RedfishResponses.NoContent(context);
     }, slot);
+
+    /// <summary>
+    /// A runtime that changes media for the next start (libvirt's test driver) succeeds like one that changes them live:
+    /// the change is in the VM's definition, and the audit says when the VM sees it.
+    /// </summary>
+    private static void Note(HttpContext context, ISlotRuntime machine, string what)
+    {
+        if (machine.MediaChange == MediaChange.NextStart)
+        {
+            context.Features.Get<Audit.AuditScope>()?.Detail = machine.PowerState == PowerState.Off
+                ? $"{what}: recorded in the domain definition"
+                : $"{what}: recorded in the domain definition; the running VM sees it at its next start";
+        }
+    }
 
     private static async Task<bool> MediaExists(HttpContext context)
     {

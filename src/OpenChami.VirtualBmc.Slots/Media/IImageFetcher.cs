@@ -16,6 +16,12 @@ public interface IImageFetcher
 
     /// <summary>The holder no longer uses its image (media ejected); the file becomes evictable.</summary>
     void Release(string holder);
+
+    /// <summary>
+    /// The file <paramref name="holder"/> holds and the URL it came from (without user information and query), or null
+    /// when it holds none. Holds survive restarts, so a restarted service can still name the URL of an inserted image.
+    /// </summary>
+    (string Path, string Source)? HeldBy(string holder);
 }
 
 /// <summary>A complete, verified, read-only cached image.</summary>

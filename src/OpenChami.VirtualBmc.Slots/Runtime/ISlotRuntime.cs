@@ -33,10 +33,10 @@ public interface ISlotRuntime
     /// <summary>Persists the policy with the VM; applied when the service next starts.</summary>
     Task SetPowerRestorePolicyAsync(PowerRestorePolicy policy, CancellationToken cancellationToken = default);
 
-    /// <summary>False when the hypervisor cannot change media at all (libvirt's test driver): answered before any download.</summary>
-    bool CanChangeMedia { get; }
+    /// <summary>When an insert or eject reaches the VM: at once, or (libvirt's test driver) at its next start.</summary>
+    MediaChange MediaChange { get; }
 
-    /// <summary>The image in the virtual CD drive; null when empty.</summary>
+    /// <summary>The image in the virtual CD drive as recorded for the VM (see <see cref="MediaChange"/>); null when empty.</summary>
     Task<string?> GetInsertedMediaAsync(CancellationToken cancellationToken = default);
 
     Task InsertMediaAsync(string image, CancellationToken cancellationToken = default);
@@ -51,6 +51,19 @@ public interface IHypervisor
 
     /// <summary>The runtime of <paramref name="slotName"/>, or null when the host has no such slot.</summary>
     ISlotRuntime? FindSlot(string slotName);
+}
+
+/// <summary>When a change of the virtual CD drive reaches the VM. Either way the VM's persistent definition keeps it.</summary>
+public enum MediaChange
+{
+    /// <summary>The running VM sees the change at once (QEMU: the CD-ROM is changed live and in the definition).</summary>
+    Live,
+
+    /// <summary>
+    /// The change is recorded in the VM's definition only; a running VM sees it when it next starts (libvirt's test
+    /// driver cannot change a running domain's devices). A powered-off VM sees no difference.
+    /// </summary>
+    NextStart,
 }
 
 public enum SlotEventKind { PowerStateChanged, Rebooted, MediaTrayChanged }

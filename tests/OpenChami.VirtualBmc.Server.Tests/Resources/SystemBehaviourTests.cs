@@ -4,7 +4,7 @@ using OpenChami.VirtualBmc.Slots.Runtime;
 
 namespace OpenChami.VirtualBmc.Server.Tests.Resources;
 
-/// <summary>Power, boot and media through Redfish on the libvirt test driver (real libvirt, in process).</summary>
+/// <summary>Power, boot and media through Redfish on the libvirt test driver (real libvirt, in process); media downloads: <see cref="VirtualMediaOnTheDemoTests"/>.</summary>
 public sealed class SystemBehaviourTests(RunningServer server) : IClassFixture<RunningServer>
 {
     private const string System0 = "/redfish/v1/Systems/slot0";
@@ -139,19 +139,24 @@ public sealed class SystemBehaviourTests(RunningServer server) : IClassFixture<R
     }
 
     [Fact]
-    public async Task InsertMedia_OnTheTestDriver_Is501NotSupported_AndValidatesItsBodyFirst()
+    public async Task InsertMedia_ValidatesItsBodyFirst_AndRefusesLoopbackAndPrivateSources_AsOnQemu()
     {
+        // Without virtualMedia.insecureAllowLoopback / allowPrivateNetworks (the default), nothing is fetched from them.
         const string insert = "/redfish/v1/Managers/BMC/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia";
         var (bad, badBody) = await server.SendAsync(HttpMethod.Post, insert, """{"Image":"file:///etc/shadow"}""");
         var (creds, credsBody) = await server.SendAsync(HttpMethod.Post, insert, """{"Image":"http://user:pw@example.org/a.iso"}""");
-        var (unsupported, body) = await server.SendAsync(HttpMethod.Post, insert, """{"Image":"http://example.org/boot.iso","TransferProtocolType":"HTTP"}""");
+        var (loopback, loopbackBody) = await server.SendAsync(HttpMethod.Post, insert, """{"Image":"http://127.0.0.1:1/boot.iso","TransferProtocolType":"HTTP"}""");
+        var (privateRange, privateBody) = await server.SendAsync(HttpMethod.Post, insert, """{"Image":"http://10.0.0.1/boot.iso"}""");
 
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Equal("Base.1.22.ActionParameterValueFormatError", Code(badBody));
         Assert.Equal(HttpStatusCode.BadRequest, creds.StatusCode);
         Assert.DoesNotContain("pw", creds.Content.Headers.ContentLength > 0 ? credsBody.GetRawText() : "", StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.NotImplemented, unsupported.StatusCode);
-        Assert.Equal("Base.1.22.ActionNotSupported", Code(body));
+        Assert.Equal(HttpStatusCode.BadRequest, loopback.StatusCode);
+        Assert.Equal("Base.1.22.ActionParameterValueFormatError", Code(loopbackBody));
+        Assert.Equal(HttpStatusCode.BadRequest, privateRange.StatusCode);
+        Assert.Equal("Base.1.22.ActionParameterValueFormatError", Code(privateBody));
+        Assert.False((await server.GetAsync("/redfish/v1/Managers/BMC/VirtualMedia/Cd")).Body.GetProperty("Inserted").GetBoolean());
     }
 
     [Fact]

@@ -27,14 +27,14 @@ public sealed class LockoutAndAuditTests(LockoutServer server) : IClassFixture<L
     [Fact]
     public async Task ScriptedSession_ReadsAsAnHonestRecord()
     {
-        // login, reset, insert media (the test driver cannot change media: 501), logout; then 3 wrong passwords lock the operator out.
+        // login, reset, insert media (from a private address, refused: 400), logout; then 3 wrong passwords lock the operator out.
         var (login, _) = await server.SendAsync(HttpMethod.Post, "/redfish/v1/SessionService/Sessions",
             $$"""{"UserName":"admin","Password":"{{TestAccounts.AdminPassword}}"}""", client: server.Anonymous);
         var token = login.Headers.GetValues("X-Auth-Token").Single();
         void WithToken(HttpRequestMessage r) => r.Headers.Add("X-Auth-Token", token);
         await server.SendAsync(HttpMethod.Post, "/redfish/v1/Systems/slot0/Actions/ComputerSystem.Reset", """{"ResetType":"ForceRestart"}""", WithToken, server.Anonymous);
         await server.SendAsync(HttpMethod.Post, "/redfish/v1/Managers/BMC/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia",
-            """{"Image":"https://images.example.org/boot.iso","UserName":"img","Password":"media-secret"}""", WithToken, server.Anonymous);
+            """{"Image":"https://10.20.30.40/boot.iso","UserName":"img","Password":"media-secret"}""", WithToken, server.Anonymous);
         await server.SendAsync(HttpMethod.Delete, login.Headers.Location!.ToString(), null, WithToken, server.Anonymous);
         var statuses = new List<HttpStatusCode>();
         using (var wrong = server.ClientFor("operator", "guess-1"))
@@ -63,7 +63,7 @@ public sealed class LockoutAndAuditTests(LockoutServer server) : IClassFixture<L
             "intent POST /redfish/v1/Systems/slot0/Actions/ComputerSystem.Reset admin 0",
             "outcome POST /redfish/v1/Systems/slot0/Actions/ComputerSystem.Reset admin 204",
             "intent POST /redfish/v1/Managers/BMC/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia admin 0",
-            "outcome POST /redfish/v1/Managers/BMC/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia admin 501",
+            "outcome POST /redfish/v1/Managers/BMC/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia admin 400",
             $"intent DELETE {login.Headers.Location} admin 0",
             $"outcome DELETE {login.Headers.Location} admin 204",
             // Failed logins are counted, not lined: the one that locked the account gets a line, and the summary

@@ -75,7 +75,8 @@ public sealed class RoleRouteMatrixTests(RunningServer server) : IClassFixture<R
         if (method is "POST" or "PATCH")
         {
             var body = path.EndsWith("ComputerSystem.Reset", StringComparison.Ordinal) ? """{"ResetType":"On"}"""
-                : path.EndsWith("InsertMedia", StringComparison.Ordinal) ? """{"Image":"http://example.org/x.iso"}"""
+                // A private address: refused by the image policy without any network traffic (allowed = not 401/403).
+                : path.EndsWith("InsertMedia", StringComparison.Ordinal) ? """{"Image":"http://10.0.0.1/x.iso"}"""
                 : "{}";
             request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
         }
