@@ -633,9 +633,9 @@ def manager_reset_target():
         # is refused, and must be; only an Administrator restarts a BMC.
         account = request("GET", "/redfish/v1/AccountService/Accounts/" + USER)
         require(account.status == 200, "own account: HTTP %s" % account.status)
-        role = json.loads(account.body)["RoleId"]
+        role = account.body["RoleId"]
         require(role != "Administrator", "Manager.Reset refused to an Administrator: %r" % r.body)
-        require(b"InsufficientPrivilege" in r.body, "403 without InsufficientPrivilege: %r" % r.body)
+        require(r.body["error"]["code"].endswith(".InsufficientPrivilege"), "403 without InsufficientPrivilege: %r" % r.body)
         note("Manager.Reset refused to %s (role %s): it needs ConfigureManager, as the privilege registry says" % (USER, role))
         return
     require(r.status in (200, 204), "Manager.Reset: HTTP %s %r" % (r.status, r.body))
