@@ -33,6 +33,7 @@ public static class ValidateCommand
         """;
 
     private static readonly string[] Header = ["SLOT", "STATUS", "DEVICE", "CHECK", "RESULT", "DETAIL"];
+    private static readonly string[] EndpointHeader = ["ENDPOINT", "REDFISH", "SSH CONSOLE"];
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -84,6 +85,8 @@ public static class ValidateCommand
             stdout.WriteLine();
             WriteTable(stdout, report);
             stdout.WriteLine();
+            WriteEndpoints(stdout, site);
+            stdout.WriteLine();
             stdout.WriteLine(report.Summary);
         }
         if (line.Has("--timings"))
@@ -91,6 +94,27 @@ public static class ValidateCommand
             stderr.WriteLine($"timings: read host {check.ReadHost.TotalMilliseconds:F1} ms, validate {(elapsed - check.ReadHost).TotalMilliseconds:F1} ms{html.Timing}");
         }
         return report.AllUsable ? ExitCodes.Ok : ExitCodes.SlotsFailed;
+    }
+
+    /// <summary>Where each slot will answer: its Redfish service and its SSH console (what conman and Magellan are given).</summary>
+    public static void WriteEndpoints(TextWriter output, OpenChami.VirtualBmc.Slots.Catalog.SiteConfiguration site)
+    {
+        var scheme = site.Host.InsecurePlainHttp ? "http" : "https";
+        var rows = new List<string[]> { EndpointHeader };
+        foreach (var slot in site.Slots)
+        {
+            var address = slot.Bmc.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{slot.Bmc.Address}]" : slot.Bmc.Address.ToString();
+            rows.Add([slot.Name, $"{scheme}://{slot.Bmc}/redfish/v1", site.Host.Console.Enabled ? $"{address}:{site.Host.Console.SshPort}" : "off"]);
+        }
+        if (site.Host.HostEndpoint is { } host)
+        {
+            rows.Add(["(host)", $"{scheme}://{host}/redfish/v1", "-"]);
+        }
+        var widths = Enumerable.Range(0, 2).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        foreach (var row in rows)
+        {
+            output.WriteLine($"{row[0].PadRight(widths[0])}  {row[1].PadRight(widths[1])}  {row[2]}");
+        }
     }
 
     /// <summary>One row per finding, one "ok" row per clean slot: readable at a glance, greppable by code.</summary>

@@ -30,6 +30,22 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void Validate_ListsEverySlotsRedfishAndSshConsoleEndpoint()
+    {
+        using var dir = new TempDirectory();
+        var (_, output, _) = Run("", "validate", "--config", ServerTestSupport.WriteDemoCopy(dir, 8443));
+
+        var lines = output.Split('\n').Select(l => l.TrimEnd()).ToList();
+        var header = lines.FindIndex(l => l.StartsWith("ENDPOINT", StringComparison.Ordinal));
+        Assert.True(header >= 0, output);
+        var rows = lines.Skip(header + 1).TakeWhile(l => l.Length > 0).Select(l => l.Split("  ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        Assert.Equal(["slot0", "https://127.0.0.10:8443/redfish/v1"], rows[0][..2]);
+        Assert.Matches(@"^127\.0\.0\.10:\d+$", rows[0][2]); // the console port the test copy gives
+        Assert.Equal(["slot3", "https://127.0.0.13:8443/redfish/v1"], rows[3][..2]);
+        Assert.Equal(["(host)", "https://127.0.0.19:8443/redfish/v1", "-"], rows[4]);
+    }
+
+    [Fact]
     public void Validate_WarnsAtTheSlotEntry_WhenASlotHasNoPlannedIpv4()
     {
         using var dir = new TempDirectory();
