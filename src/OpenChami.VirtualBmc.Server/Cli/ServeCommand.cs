@@ -58,8 +58,8 @@ public static class ServeCommand
             using var reload = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, signal =>
             {
                 signal.Cancel = true; // SIGHUP reloads; it must not stop the process
-                Reloader.Reload(configPath, node.State, app.Services.GetRequiredService<CertificateHolder>(), logger, app.Services.GetRequiredService<Audit.AuditLog>(),
-                    app.Services.GetRequiredService<Security.AccountDirectory>());
+                Reloader.Reload(configPath, node.State, app.Services.GetRequiredService<Security.AccountDirectory>(),
+                    app.Services.GetRequiredService<CertificateHolder>(), logger, app.Services.GetRequiredService<Audit.AuditLog>());
             });
             var scheme = site.Host.InsecurePlainHttp ? "http" : "https";
             if (site.Host.InsecurePlainHttp)

@@ -183,11 +183,7 @@ public static class SlotCommand
             table.Add([d.Slot, d.Image ?? "-", d.RootDiskExists ? d.RootDisk : "-", d.Overlay is { } o ? Bytes(o.VirtualSize) : "-",
                 d.RootDiskExists ? Bytes(d.AllocatedBytes) : "-", d.Overlay is { } b ? Path.GetFileNameWithoutExtension(b.BackingFile) : "-", status]);
         }
-        var widths = Enumerable.Range(0, 6).Select(c => table.Max(r => r[c].Length)).ToArray();
-        foreach (var row in table)
-        {
-            stdout.WriteLine(string.Join("  ", row.Take(6).Select((cell, c) => cell.PadRight(widths[c]))) + "  " + row[6]);
-        }
+        TextTable.Write(stdout, table);
         return ExitCodes.Ok;
     }
 

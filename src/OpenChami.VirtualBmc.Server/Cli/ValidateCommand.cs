@@ -110,11 +110,7 @@ public static class ValidateCommand
         {
             rows.Add(["(host)", $"{scheme}://{host}/redfish/v1", "-"]);
         }
-        var widths = Enumerable.Range(0, 2).Select(c => rows.Max(r => r[c].Length)).ToArray();
-        foreach (var row in rows)
-        {
-            output.WriteLine($"{row[0].PadRight(widths[0])}  {row[1].PadRight(widths[1])}  {row[2]}");
-        }
+        TextTable.Write(output, rows);
     }
 
     /// <summary>One row per finding, one "ok" row per clean slot: readable at a glance, greppable by code.</summary>
@@ -133,11 +129,7 @@ public static class ValidateCommand
                 rows.Add([slot.Slot, status, f.Device ?? "-", f.Code, f.Severity == FindingSeverity.Error ? "error" : "warning", f.Message]);
             }
         }
-        var widths = Enumerable.Range(0, 5).Select(c => rows.Max(r => r[c].Length)).ToArray();
-        foreach (var row in rows)
-        {
-            output.WriteLine(string.Join("  ", row.Take(5).Select((cell, c) => cell.PadRight(widths[c]))) + "  " + row[5]);
-        }
+        TextTable.Write(output, rows);
     }
 
     public sealed record ReportJson(bool ConfigValid, string HostFile, string SysfsRoot, string Summary, bool AllUsable, IReadOnlyList<SlotValidation> Slots)

@@ -10,8 +10,8 @@ namespace OpenChami.VirtualBmc.Server.Hosting;
 /// </summary>
 public static class Reloader
 {
-    public static bool Reload(string hostFile, NodeState node, CertificateHolder certificates, Serilog.ILogger log, Audit.AuditLog? audit = null,
-        AccountDirectory? accounts = null)
+    public static bool Reload(string hostFile, NodeState node, AccountDirectory accounts, CertificateHolder certificates, Serilog.ILogger log,
+        Audit.AuditLog? audit = null)
     {
         try
         {
@@ -32,7 +32,7 @@ public static class Reloader
         }
     }
 
-    private static bool ReloadConfiguration(string hostFile, NodeState node, CertificateHolder certificates, Serilog.ILogger log, AccountDirectory? accounts)
+    private static bool ReloadConfiguration(string hostFile, NodeState node, CertificateHolder certificates, Serilog.ILogger log, AccountDirectory accounts)
     {
         log.Information("reload requested: reading {Config}", hostFile);
         var loaded = SiteLoader.Load(hostFile);
@@ -59,14 +59,7 @@ public static class Reloader
                 return false;
             }
         }
-        if (accounts is not null)
-        {
-            accounts.ReloadAsync(site).GetAwaiter().GetResult();
-        }
-        else
-        {
-            node.Accounts = site.Accounts;
-        }
+        accounts.ReloadAsync(site).GetAwaiter().GetResult();
         LogSupersededChanges(site, log);
         if (certificate is not null)
         {

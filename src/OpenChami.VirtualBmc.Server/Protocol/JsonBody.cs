@@ -174,6 +174,18 @@ public static class JsonBody
         return problems;
     }
 
+    /// <summary>
+    /// Checks the body of a POST that makes a resource (a session, an account): like a PATCH, but every
+    /// <see cref="BodyProperty.Required"/> property must be there, and an empty body is a missing property, not NoOperation.
+    /// </summary>
+    public static List<RedfishMessage> CheckCreate(JsonElement body, IReadOnlyList<BodyProperty> properties)
+    {
+        var problems = CheckPatch(body, properties);
+        problems.RemoveAll(p => p.MessageId == BaseMessages.NoOperation().MessageId);
+        problems.AddRange(properties.Where(p => p.Required && !body.TryGetProperty(p.Name, out _)).Select(p => BaseMessages.PropertyMissing(p.Name)));
+        return problems;
+    }
+
     /// <summary>Checks an action body against its parameters.</summary>
     public static List<RedfishMessage> CheckAction(JsonElement body, string action, IReadOnlyList<BodyProperty> parameters)
     {

@@ -109,9 +109,7 @@ public static class AccountServiceResource
             return;
         }
         var body = document.RootElement;
-        var problems = JsonBody.CheckPatch(body, CreateProperties);
-        problems.RemoveAll(p => p.MessageId == BaseMessages.NoOperation().MessageId);
-        problems.AddRange(CreateProperties.Where(p => p.Required && !body.TryGetProperty(p.Name, out _)).Select(p => BaseMessages.PropertyMissing(p.Name)));
+        var problems = JsonBody.CheckCreate(body, CreateProperties);
         if (body.TryGetProperty("UserName", out var name) && name.ValueKind == JsonValueKind.String && !AccountDirectory.IsValidUserName(name.GetString()!))
         {
             problems.Add(BaseMessages.PropertyValueFormatError(name.GetString()!, "UserName"));
@@ -136,9 +134,9 @@ public static class AccountServiceResource
             await RedfishResponses.WriteErrorAsync(context, outcome.Problems);
             return;
         }
-        AuditDetail(context, $"account {user} created, role {outcome.Account!.Role}");
+        context.Features.Get<Audit.AuditScope>()?.Detail = $"account {user} created, role {outcome.Account!.Role}"; // the outcome line says what was done
         context.Response.Headers.Location = Paths.Account(user);
-        await RedfishResponses.WriteAsync(context, AccountOf(context, outcome.Account), RedfishJsonContext.Wire.ManagerAccount, StatusCodes.Status201Created);
+        await RedfishResponses.WriteAsync(context, AccountOf(context, outcome.Account!), RedfishJsonContext.Wire.ManagerAccount, StatusCodes.Status201Created);
     }
 
     /// <summary>
@@ -214,7 +212,7 @@ public static class AccountServiceResource
         {
             context.RequestServices.GetRequiredService<Authenticator>().Unlock(user);
         }
-        AuditDetail(context, $"account {user}: {changed}");
+        context.Features.Get<Audit.AuditScope>()?.Detail = $"account {user}: {changed}";
         await RedfishResponses.WriteAsync(context, AccountOf(context, updated), RedfishJsonContext.Wire.ManagerAccount);
     }
 
@@ -227,16 +225,7 @@ public static class AccountServiceResource
             await RedfishResponses.WriteErrorAsync(context, outcome.Problems);
             return;
         }
-        AuditDetail(context, $"account {user} deleted");
+        context.Features.Get<Audit.AuditScope>()?.Detail = $"account {user} deleted";
         RedfishResponses.NoContent(context);
-    }
-
-    /// <summary>What the outcome line of the audit says was done (the body, with the password redacted, is in the intent).</summary>
-    private static void AuditDetail(HttpContext context, string detail)
-    {
-        if (context.Features.Get<OpenChami.VirtualBmc.Server.Audit.AuditScope>() is { } scope)
-        {
-            scope.Detail = detail;
-        }
     }
 }

@@ -95,9 +95,7 @@ public static partial class SessionServiceResource
         using (document)
         {
             var body = document!.RootElement;
-            var problems = JsonBody.CheckPatch(body, LoginProperties);
-            problems.RemoveAll(p => p.MessageId.EndsWith(".NoOperation", StringComparison.Ordinal));
-            problems.AddRange(LoginProperties.Where(p => !body.TryGetProperty(p.Name, out _)).Select(p => BaseMessages.PropertyMissing(p.Name)));
+            var problems = JsonBody.CheckCreate(body, LoginProperties);
             if (problems.Count > 0)
             {
                 await RedfishResponses.WriteErrorAsync(context, problems);

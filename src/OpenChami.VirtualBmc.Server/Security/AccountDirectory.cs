@@ -27,8 +27,6 @@ public sealed partial class AccountDirectory(NodeState node, Serilog.ILogger log
     private List<AccountChange> _changes = [.. node.Site.AccountChanges];
     private string _changesFile = node.Site.AccountChangesFile;
 
-    public IReadOnlyList<Account> Accounts => node.Accounts;
-
     public Account? Find(string userName) => node.Accounts.FirstOrDefault(a => a.UserName == userName);
 
     /// <summary>A reload (SIGHUP): the accounts file and the change file as read now.</summary>

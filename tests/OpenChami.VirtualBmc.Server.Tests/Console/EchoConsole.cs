@@ -39,6 +39,16 @@ internal sealed class EchoConsole(string slot) : ISlotConsole
     }
 
     public void Publish(string text) => Hub.Publish(System.Text.Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Waits (up to 10 s) until exactly this many viewers are attached.</summary>
+    public async Task WaitAttachedAsync(int viewers)
+    {
+        for (var i = 0; i < 200 && Hub.ViewerCount < viewers; i++)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Equal(viewers, Hub.ViewerCount);
+    }
 }
 
 /// <summary>Echo consoles for a node's slots.</summary>

@@ -14,7 +14,11 @@ public sealed class SshConsoleBoundsTests : IAsyncLifetime
     private readonly TempDirectory _dir = new();
     private readonly EchoConsole _slotA = new("slotA");
     private readonly EchoConsole _slotB = new("slotB");
-    private readonly Gate _gate = new();
+    private readonly RecordingConsoleGate _gate = new(new Dictionary<(string, string), ConsoleAccess>
+    {
+        [("operator", "op")] = ConsoleAccess.Interact,
+        [("operator2", "op2")] = ConsoleAccess.Interact,
+    });
     private SshConsoleServer _server = null!;
     private int _port;
 
@@ -41,7 +45,7 @@ public sealed class SshConsoleBoundsTests : IAsyncLifetime
     public async Task An_accounts_second_session_is_refused_even_on_another_slot_and_another_account_still_gets_in()
     {
         using var first = new SshSession("op", _port, "operator@127.0.0.22");
-        await WaitAttachedAsync(_slotA, 1);
+        await _slotA.WaitAttachedAsync(1);
 
         var (code, output, _) = await SshClient.RunAsync("op", _port, "operator@127.0.0.23");
         Assert.Equal(1, code);
@@ -49,7 +53,7 @@ public sealed class SshConsoleBoundsTests : IAsyncLifetime
         Assert.Equal(0, _slotB.Hub.ViewerCount);
 
         using var other = new SshSession("op2", _port, "operator2@127.0.0.23");
-        await WaitAttachedAsync(_slotB, 1);
+        await _slotB.WaitAttachedAsync(1);
     }
 
     [Fact]
@@ -75,14 +79,14 @@ public sealed class SshConsoleBoundsTests : IAsyncLifetime
         await Task.Delay(500);
 
         using var session = new SshSession("op", _port, "operator@127.0.0.22");
-        await WaitAttachedAsync(_slotA, 1);
+        await _slotA.WaitAttachedAsync(1);
     }
 
     [Fact]
     public async Task A_session_with_no_bytes_either_way_ends_after_the_idle_timeout()
     {
         using var session = new SshSession("op", _port, "operator@127.0.0.22");
-        await WaitAttachedAsync(_slotA, 1);
+        await _slotA.WaitAttachedAsync(1);
         Assert.True(await session.WaitForAsync("[console closed: idle for", TimeSpan.FromSeconds(15)), session.Output);
         for (var i = 0; i < 100 && !_gate.Events.Any(e => e.Kind == ConsoleEventKind.Closed); i++)
         {
@@ -90,42 +94,5 @@ public sealed class SshConsoleBoundsTests : IAsyncLifetime
         }
         Assert.Contains(_gate.Events, e => e.Kind == ConsoleEventKind.Closed && e.Detail.Contains("idle for", StringComparison.Ordinal));
         Assert.Equal(0, _slotA.Hub.ViewerCount);
-    }
-
-    private static async Task WaitAttachedAsync(EchoConsole console, int viewers)
-    {
-        for (var i = 0; i < 200 && console.Hub.ViewerCount < viewers; i++)
-        {
-            await Task.Delay(50);
-        }
-        Assert.Equal(viewers, console.Hub.ViewerCount);
-    }
-
-    /// <summary>Two Operator accounts; records every event.</summary>
-    private sealed class Gate : IConsoleGate
-    {
-        private readonly List<ConsoleEvent> _events = [];
-
-        public IReadOnlyList<ConsoleEvent> Events
-        {
-            get
-            {
-                lock (_events)
-                {
-                    return [.. _events];
-                }
-            }
-        }
-
-        public Task<ConsoleAccess> LoginAsync(string userName, string password, string slot, string source, CancellationToken cancellationToken) =>
-            Task.FromResult((userName, password) is ("operator", "op") or ("operator2", "op2") ? ConsoleAccess.Interact : ConsoleAccess.Rejected);
-
-        public void Record(ConsoleEvent consoleEvent)
-        {
-            lock (_events)
-            {
-                _events.Add(consoleEvent);
-            }
-        }
     }
 }

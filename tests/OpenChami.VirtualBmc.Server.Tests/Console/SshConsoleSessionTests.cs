@@ -14,7 +14,11 @@ public sealed class SshConsoleSessionTests : IAsyncLifetime
     private readonly TempDirectory _dir = new();
     private readonly EchoConsole _slotA = new("slotA");
     private readonly EchoConsole _slotB = new("slotB");
-    private readonly RecordingGate _gate = new();
+    private readonly RecordingConsoleGate _gate = new(new Dictionary<(string, string), ConsoleAccess>
+    {
+        [("operator", "op")] = ConsoleAccess.Interact,
+        [("reader", "ro")] = ConsoleAccess.View,
+    });
     private SshConsoleServer _server = null!;
     private int _port;
 
@@ -42,8 +46,8 @@ public sealed class SshConsoleSessionTests : IAsyncLifetime
         using var typist = new SshSession("op", _port, "operator@127.0.0.20");
         using var watcher = new SshSession("op", _port, "operator@127.0.0.20");
         using var other = new SshSession("op", _port, "operator@127.0.0.21");
-        await WaitAttachedAsync(_slotA, 2);
-        await WaitAttachedAsync(_slotB, 1);
+        await _slotA.WaitAttachedAsync(2);
+        await _slotB.WaitAttachedAsync(1);
         typist.Type("echo marker-1234\n");
         Assert.True(await watcher.WaitForAsync("marker-1234", TimeSpan.FromSeconds(10)), "second viewer: " + watcher.Output);
         Assert.True(await typist.WaitForAsync("marker-1234", TimeSpan.FromSeconds(10)), "typist: " + typist.Output);
@@ -60,7 +64,7 @@ public sealed class SshConsoleSessionTests : IAsyncLifetime
     public async Task ReadOnly_SeesTheOutput_ButWhatItTypesNeverReachesTheGuest()
     {
         using var reader = new SshSession("ro", _port, "reader@127.0.0.20");
-        await WaitAttachedAsync(_slotA, 1);
+        await _slotA.WaitAttachedAsync(1);
         _slotA.Publish("login: ");
         Assert.True(await reader.WaitForAsync("login: ", TimeSpan.FromSeconds(10)));
         reader.Type("root\n");
@@ -74,7 +78,7 @@ public sealed class SshConsoleSessionTests : IAsyncLifetime
     {
         using var first = new SshSession("op", _port, "operator@127.0.0.20");
         using var second = new SshSession("op", _port, "operator@127.0.0.20");
-        await WaitAttachedAsync(_slotA, 2);
+        await _slotA.WaitAttachedAsync(2);
         var (code, output, _) = await SshClient.RunAsync("op", _port, "operator@127.0.0.20");
         Assert.Equal(1, code);
         Assert.Contains("console sessions (the limit)", output, StringComparison.Ordinal);
@@ -86,7 +90,7 @@ public sealed class SshConsoleSessionTests : IAsyncLifetime
     {
         using (var session = new SshSession("op", _port, "operator@127.0.0.20"))
         {
-            await WaitAttachedAsync(_slotA, 1);
+            await _slotA.WaitAttachedAsync(1);
             session.Type("abc");
             Assert.True(await session.WaitForAsync("abc", TimeSpan.FromSeconds(10)));
         }
@@ -98,47 +102,5 @@ public sealed class SshConsoleSessionTests : IAsyncLifetime
         var closed = Assert.Single(_gate.Events, e => e.Kind == ConsoleEventKind.Closed);
         Assert.Equal(3, closed.BytesToGuest);
         Assert.Equal(3, closed.BytesFromGuest);
-    }
-
-    private static async Task WaitAttachedAsync(EchoConsole console, int viewers)
-    {
-        for (var i = 0; i < 200 && console.Hub.ViewerCount < viewers; i++)
-        {
-            await Task.Delay(50);
-        }
-        Assert.Equal(viewers, console.Hub.ViewerCount);
-    }
-
-    /// <summary>Three accounts, one per access; records every event.</summary>
-    private sealed class RecordingGate : IConsoleGate
-    {
-        private readonly List<ConsoleEvent> _events = [];
-
-        public IReadOnlyList<ConsoleEvent> Events
-        {
-            get
-            {
-                lock (_events)
-                {
-                    return [.. _events];
-                }
-            }
-        }
-
-        public Task<ConsoleAccess> LoginAsync(string userName, string password, string slot, string source, CancellationToken cancellationToken) =>
-            Task.FromResult((userName, password) switch
-            {
-                ("operator", "op") => ConsoleAccess.Interact,
-                ("reader", "ro") => ConsoleAccess.View,
-                _ => ConsoleAccess.Rejected,
-            });
-
-        public void Record(ConsoleEvent consoleEvent)
-        {
-            lock (_events)
-            {
-                _events.Add(consoleEvent);
-            }
-        }
     }
 }

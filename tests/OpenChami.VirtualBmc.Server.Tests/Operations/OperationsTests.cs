@@ -77,6 +77,7 @@ public sealed class OperationsTests(AdminServer server) : IClassFixture<AdminSer
     {
         var node = server.Node.State;
         var holder = server.App.Services.GetRequiredService<CertificateHolder>();
+        var directory = server.App.Services.GetRequiredService<OpenChami.VirtualBmc.Server.Security.AccountDirectory>();
         var accounts = Path.Combine(server.Directory, "accounts.yaml");
         var original = await File.ReadAllTextAsync(accounts);
         using var newcomer = server.ClientFor("newcomer", "newcomer-pass-1234");
@@ -85,17 +86,17 @@ public sealed class OperationsTests(AdminServer server) : IClassFixture<AdminSer
             await File.WriteAllTextAsync(accounts, original.Replace("- userName: reader", "- userName: newcomer", StringComparison.Ordinal)
                 .Replace(original.Split('\n').First(l => l.Contains("passwordHash", StringComparison.Ordinal) && original.IndexOf(l, StringComparison.Ordinal) > original.IndexOf("reader", StringComparison.Ordinal)),
                     $"  passwordHash: \"{PasswordHasher.Hash("newcomer-pass-1234", 10_000)}\"", StringComparison.Ordinal));
-            Assert.True(Reloader.Reload(server.HostFile, node, holder, Serilog.Core.Logger.None));
+            Assert.True(Reloader.Reload(server.HostFile, node, directory, holder, Serilog.Core.Logger.None));
             Assert.Equal(HttpStatusCode.OK, (await server.GetAsync("/redfish/v1/Systems", client: newcomer)).Response.StatusCode);
 
             await File.WriteAllTextAsync(accounts, "accounts:\n- userName: broken\n  role: Root\n");
-            Assert.False(Reloader.Reload(server.HostFile, node, holder, Serilog.Core.Logger.None));
+            Assert.False(Reloader.Reload(server.HostFile, node, directory, holder, Serilog.Core.Logger.None));
             Assert.Equal(HttpStatusCode.OK, (await server.GetAsync("/redfish/v1/Systems", client: newcomer)).Response.StatusCode);
         }
         finally
         {
             await File.WriteAllTextAsync(accounts, original);
-            Reloader.Reload(server.HostFile, node, holder, Serilog.Core.Logger.None);
+            Reloader.Reload(server.HostFile, node, directory, holder, Serilog.Core.Logger.None);
         }
     }
 }

@@ -213,7 +213,7 @@ public sealed class AccountManagementTests(RunningServer server) : IClassFixture
         var certificates = server.App.Services.GetRequiredService<CertificateHolder>();
 
         // SIGHUP with an unchanged accounts file: the Redfish changes stay.
-        Assert.True(Reloader.Reload(hostFile, server.Node.State, certificates, Serilog.Core.Logger.None, accounts: directory));
+        Assert.True(Reloader.Reload(hostFile, server.Node.State, directory, certificates, Serilog.Core.Logger.None));
         Assert.Equal(HttpStatusCode.OK, await StatusAsUserAsync(user, "first-password-123"));
         Assert.False(directory.Find("operator")!.Enabled);
         // A restart reads the same: the loader applies the change file.
@@ -224,7 +224,7 @@ public sealed class AccountManagementTests(RunningServer server) : IClassFixture
         // Configuration management changes the operator entry afterwards: the file wins, the Redfish change is dropped.
         var accountsFile = server.Node.State.Site.Host.AccountsFile!;
         File.WriteAllText(accountsFile, File.ReadAllText(accountsFile).Replace("role: Operator", "role: ReadOnly", StringComparison.Ordinal));
-        Assert.True(Reloader.Reload(hostFile, server.Node.State, certificates, Serilog.Core.Logger.None, accounts: directory));
+        Assert.True(Reloader.Reload(hostFile, server.Node.State, directory, certificates, Serilog.Core.Logger.None));
         Assert.True(directory.Find("operator")!.Enabled);
         Assert.Equal(OpenChami.VirtualBmc.Slots.Catalog.AccountRole.ReadOnly, directory.Find("operator")!.Role);
         Assert.Equal(HttpStatusCode.OK, await StatusAsUserAsync("operator", ServerTestSupport.TestAccounts.OperatorPassword));
