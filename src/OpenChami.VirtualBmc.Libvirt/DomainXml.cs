@@ -111,8 +111,8 @@ public static class DomainXml
         return Convert.ToHexStringLower(bytes);
     }
 
-    /// <summary>The metadata element: slot name, host id, template hash and the pending boot override.</summary>
-    internal static XElement Metadata(string slotName, string hostId, string templateHash, BootOverride? boot)
+    /// <summary>The metadata element: slot name, host id, template hash, the pending boot override and the boot order when set.</summary>
+    internal static XElement Metadata(string slotName, string hostId, string templateHash, BootOverride? boot, IReadOnlyList<BootSource>? order = null)
     {
         var element = new XElement(Ns + "slot",
             new XAttribute(XNamespace.Xmlns + MetadataKey, MetadataNamespace),
@@ -126,6 +126,10 @@ public static class DomainXml
                 new XAttribute("enabled", boot.Enabled),
                 new XAttribute("mode", boot.Mode),
                 boot.HttpBootUri is { } uri ? new XAttribute("httpBootUri", uri) : null));
+        }
+        if (order is not null && !Slots.Runtime.BootOrder.AreEqual(order, Slots.Runtime.BootOrder.Default))
+        {
+            element.Add(new XElement(Ns + "bootOrder", new XAttribute("devices", string.Join(",", order))));
         }
         return element;
     }
@@ -153,33 +157,85 @@ public static class DomainXml
         {
             boot = new BootOverride(target, enabled, mode) { HttpBootUri = b.Attribute("httpBootUri")?.Value };
         }
-        return new SlotMetadata(name, host, root.Attribute("templateHash")?.Value ?? "", boot);
+        return new SlotMetadata(name, host, root.Attribute("templateHash")?.Value ?? "", boot)
+        {
+            BootOrder = ParseBootOrder(root.Elements().FirstOrDefault(e => e.Name.LocalName == "bootOrder")?.Attribute("devices")?.Value),
+        };
+    }
+
+    /// <summary>A recorded boot order; the default when there is none or it is not one we would have written.</summary>
+    private static IReadOnlyList<BootSource> ParseBootOrder(string? devices)
+    {
+        if (devices is null)
+        {
+            return Slots.Runtime.BootOrder.Default;
+        }
+        var order = new List<BootSource>();
+        foreach (var name in devices.Split(','))
+        {
+            if (!Enum.TryParse<BootSource>(name, out var device))
+            {
+                return Slots.Runtime.BootOrder.Default;
+            }
+            order.Add(device);
+        }
+        return Slots.Runtime.BootOrder.Problem(order) is null ? order : Slots.Runtime.BootOrder.Default;
     }
 
     /// <summary>The boot mode the slot's firmware gives.</summary>
     internal static BootMode BootModeOf(Slot slot) => BootOverride.ModeOf(slot.Template.Firmware);
 
-    /// <summary>libvirt <c>&lt;os&gt;&lt;boot dev&gt;</c> values, in order, for an override.</summary>
-    internal static IReadOnlyList<string> BootOrder(BootOverride? boot) =>
-        boot is { IsActive: true } ? boot.Target switch
-        {
-            BootSource.Pxe or BootSource.UefiHttp => ["network", "hd"],
-            BootSource.Cd => ["cdrom", "hd", "network"],
-            _ => ["hd", "network"],
-        }
-        : ["hd", "network"];
+    /// <summary>libvirt <c>&lt;os&gt;&lt;boot dev&gt;</c> values, in order, for an override over a persistent order.</summary>
+    internal static IReadOnlyList<string> BootOrder(BootOverride? boot, IReadOnlyList<BootSource>? order = null) =>
+        Slots.Runtime.BootOrder.Effective(boot, order ?? Slots.Runtime.BootOrder.Default).Select(BootDev).ToList();
+
+    private static string BootDev(BootSource device) => device switch
+    {
+        BootSource.Hdd => "hd",
+        BootSource.Cd => "cdrom",
+        BootSource.Pxe or BootSource.UefiHttp => "network",
+        _ => throw new ArgumentOutOfRangeException(nameof(device), device, "not a boot device"),
+    };
 
     /// <summary>Replaces the <c>&lt;os&gt;&lt;boot&gt;</c> entries of a domain document (keeping the rest of &lt;os&gt;).</summary>
-    internal static void SetBootOrder(XDocument domain, BootOverride? boot)
+    internal static void SetBootOrder(XDocument domain, BootOverride? boot, IReadOnlyList<BootSource>? order = null)
     {
         var os = domain.Root!.Element("os") ?? throw new InvalidOperationException("domain XML has no <os>");
         os.Elements("boot").Remove();
         var anchor = os.Element("type");
-        foreach (var dev in BootOrder(boot).Reverse())
+        foreach (var dev in BootOrder(boot, order).Reverse())
         {
             var element = new XElement("boot", new XAttribute("dev", dev));
             if (anchor is null) os.AddFirst(element); else anchor.AddAfterSelf(element);
         }
+    }
+
+    /// <summary>The firmware a domain document gives: its boot menu, and the loader libvirt resolved (if it did).</summary>
+    internal static FirmwareView FirmwareOf(XDocument domain)
+    {
+        var os = domain.Root?.Element("os");
+        var menu = os?.Element("bootmenu");
+        var enabled = menu?.Attribute("enable")?.Value == "yes";
+        // libvirt ignores the timeout unless the menu is enabled.
+        var timeout = enabled && int.TryParse(menu!.Attribute("timeout")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? ms / 1000 : 0;
+        var loader = os?.Element("loader");
+        return new FirmwareView(new FirmwareSettings(enabled, timeout),
+            loader?.Value.Trim() is { Length: > 0 } path ? path : null,
+            loader?.Attribute("secure")?.Value == "yes");
+    }
+
+    /// <summary>Writes firmware settings into a domain document's &lt;os&gt; (the default is no &lt;bootmenu&gt; at all).</summary>
+    internal static void SetFirmwareSettings(XDocument domain, FirmwareSettings settings)
+    {
+        var os = domain.Root!.Element("os") ?? throw new InvalidOperationException("domain XML has no <os>");
+        os.Elements("bootmenu").Remove();
+        if (!settings.BootMenu)
+        {
+            return;
+        }
+        var menu = new XElement("bootmenu", new XAttribute("enable", "yes"),
+            new XAttribute("timeout", (settings.BootMenuTimeoutSeconds * 1000).ToString(CultureInfo.InvariantCulture)));
+        if ((os.Elements("boot").LastOrDefault() ?? os.Element("type")) is { } before) before.AddAfterSelf(menu); else os.AddFirst(menu);
     }
 
     /// <summary>Replaces (or adds) our metadata element in a domain document.</summary>
@@ -465,4 +521,8 @@ public static class DomainXml
 }
 
 /// <summary>What our metadata element says about a domain.</summary>
-internal sealed record SlotMetadata(string SlotName, string HostId, string TemplateHash, BootOverride? BootOverride);
+internal sealed record SlotMetadata(string SlotName, string HostId, string TemplateHash, BootOverride? BootOverride)
+{
+    /// <summary>The persistent boot order (the default when none was set).</summary>
+    public IReadOnlyList<BootSource> BootOrder { get; init; } = Slots.Runtime.BootOrder.Default;
+}

@@ -56,8 +56,14 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
     internal void ForgetBootOverride()
     {
         _boot = null;
+        _order = null;
         _policy = null;
     }
+
+    /// <summary>The persistent boot order as last read or written; kept like <see cref="_boot"/>, from the same metadata.</summary>
+    private volatile IReadOnlyList<BootSource>? _order;
+
+    public IReadOnlyList<BootSource>? KnownBootOrder => _order;
 
     private PowerRestorePolicy? _policy;
 
@@ -180,11 +186,12 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         }
     }
 
-    /// <summary>The next start would boot differently: a changed boot order, or media recorded for the next start.</summary>
+    /// <summary>The next start would boot differently: a changed boot order or boot menu, or media recorded for the next start.</summary>
     private static bool BootConfigPending(LibvirtDomain dom)
     {
         static string Order(XDocument xml) =>
-            string.Join(",", xml.Root?.Element("os")?.Elements("boot").Select(b => b.Attribute("dev")?.Value) ?? []);
+            string.Join(",", xml.Root?.Element("os")?.Elements("boot").Select(b => b.Attribute("dev")?.Value) ?? [])
+            + "|" + DomainXml.FirmwareOf(xml).Settings;
         var live = XDocument.Parse(dom.GetXmlDesc());
         var persistent = XDocument.Parse(dom.GetXmlDesc(inactive: true));
         return Order(live) != Order(persistent) || VirtualMedia.Inserted(live) != VirtualMedia.Inserted(persistent);
@@ -217,12 +224,74 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         }
     }
 
-    private static void Redefine(LibvirtConnection conn, LibvirtDomain dom, SlotMetadata metadata, BootOverride? boot)
+    /// <summary>Redefines the persistent domain with a boot override and order (the rest of its definition kept).</summary>
+    private static void Redefine(LibvirtConnection conn, LibvirtDomain dom, SlotMetadata metadata, BootOverride? boot, IReadOnlyList<BootSource>? order = null)
     {
+        order ??= metadata.BootOrder;
         var xml = XDocument.Parse(dom.GetXmlDesc(inactive: true));
-        DomainXml.SetBootOrder(xml, boot);
-        DomainXml.SetMetadata(xml, DomainXml.Metadata(metadata.SlotName, metadata.HostId, metadata.TemplateHash, boot));
+        DomainXml.SetBootOrder(xml, boot, order);
+        DomainXml.SetMetadata(xml, DomainXml.Metadata(metadata.SlotName, metadata.HostId, metadata.TemplateHash, boot, order));
         using var _ = conn.Define(xml.ToString(SaveOptions.DisableFormatting));
+    }
+
+    private SlotMetadata OurMetadata(LibvirtDomain dom) =>
+        DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace))
+            ?? throw new SlotRuntimeException(SlotRuntimeErrorKind.Conflict, $"slot {SlotName}: its domain lost our metadata");
+
+    /// <summary>From the cache when known (no libvirt call); otherwise read from the domain's metadata with the override.</summary>
+    public Task<IReadOnlyList<BootSource>> GetBootOrderAsync(CancellationToken cancellationToken = default)
+    {
+        if (State.Current.DomainActionable && _order is { } cached)
+        {
+            return Task.FromResult(cached);
+        }
+        return _hypervisor.RunSlotAsync(this, "read boot order", (_, dom) =>
+        {
+            var metadata = DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace));
+            _boot = metadata?.BootOverride ?? BootOverride.Default(DomainXml.BootModeOf(Slot));
+            return _order = metadata?.BootOrder ?? BootOrder.Default;
+        }, cancellationToken);
+    }
+
+    public Task SetBootOrderAsync(IReadOnlyList<BootSource> order, CancellationToken cancellationToken = default)
+    {
+        if (BootOrder.Problem(order) is { } problem)
+        {
+            throw new SlotRuntimeException(SlotRuntimeErrorKind.NotSupported, $"slot {SlotName}: {problem}");
+        }
+        IReadOnlyList<BootSource> copy = [.. order];
+        return _hypervisor.RunSlotAsync(this, "set boot order", (conn, dom) =>
+        {
+            var metadata = OurMetadata(dom);
+            _order = null; // unknown if the redefinition fails half-way
+            Redefine(conn, dom, metadata, metadata.BootOverride, copy);
+            _order = copy;
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Current: the running VM's definition (libvirt fills in the loader it chose at start); off, the persistent one.
+    /// NextStart: the persistent definition.
+    /// </summary>
+    public Task<FirmwareView> GetFirmwareAsync(FirmwareDefinition definition, CancellationToken cancellationToken = default) =>
+        _hypervisor.RunSlotAsync(this, "read firmware", (_, dom) =>
+            DomainXml.FirmwareOf(XDocument.Parse(dom.GetXmlDesc(inactive: definition == FirmwareDefinition.NextStart))), cancellationToken);
+
+    public Task SetFirmwareSettingsAsync(FirmwareSettings settings, CancellationToken cancellationToken = default)
+    {
+        if (settings.BootMenuTimeoutSeconds is < 0 or > FirmwareSettings.MaxBootMenuTimeoutSeconds || (!settings.BootMenu && settings.BootMenuTimeoutSeconds != 0))
+        {
+            throw new SlotRuntimeException(SlotRuntimeErrorKind.NotSupported, $"slot {SlotName}: boot menu settings {settings} cannot be applied");
+        }
+        return _hypervisor.RunSlotAsync(this, "set firmware settings", (conn, dom) =>
+        {
+            OurMetadata(dom);
+            var xml = XDocument.Parse(dom.GetXmlDesc(inactive: true));
+            DomainXml.SetFirmwareSettings(xml, settings);
+            using var _ = conn.Define(xml.ToString(SaveOptions.DisableFormatting));
+            return true;
+        }, cancellationToken);
     }
 
     /// <summary>From the cache when known (no libvirt call); otherwise read from the domain's metadata and remembered.</summary>
@@ -233,8 +302,11 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
             return Task.FromResult(cached);
         }
         return _hypervisor.RunSlotAsync(this, "read boot override", (_, dom) =>
-            _boot = DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace))?.BootOverride
-                ?? BootOverride.Default(DomainXml.BootModeOf(Slot)), cancellationToken);
+        {
+            var metadata = DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace));
+            _order = metadata?.BootOrder ?? BootOrder.Default;
+            return _boot = metadata?.BootOverride ?? BootOverride.Default(DomainXml.BootModeOf(Slot));
+        }, cancellationToken);
     }
 
     public Task SetBootOverrideAsync(BootOverride value, CancellationToken cancellationToken = default)
@@ -252,8 +324,7 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         var effective = value.IsActive ? value : null;
         return _hypervisor.RunSlotAsync(this, "set boot override", (conn, dom) =>
         {
-            var metadata = DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace))
-                ?? throw new SlotRuntimeException(SlotRuntimeErrorKind.Conflict, $"slot {SlotName}: its domain lost our metadata");
+            var metadata = OurMetadata(dom);
             _boot = null; // unknown if the redefinition fails half-way
             Redefine(conn, dom, metadata, effective);
             _boot = effective ?? BootOverride.Default(mode);

@@ -156,6 +156,47 @@ public sealed class DomainXmlTests
     }
 
     [Fact]
+    public void Boot_order_is_kept_in_the_metadata_and_an_override_goes_before_it()
+    {
+        IReadOnlyList<BootSource> order = [BootSource.Cd, BootSource.Hdd];
+        var metadata = DomainXml.Metadata("slot0", "host", "hash", null, order);
+        Assert.Equal(order, DomainXml.ParseMetadata(metadata.ToString())!.BootOrder);
+        // The default is not written; an order we would not have written reads as the default.
+        Assert.Null(DomainXml.Metadata("slot0", "host", "hash", null, BootOrder.Default).Elements().FirstOrDefault());
+        foreach (var written in new[] { "Cd,Cd", "Hdd,Floppy", "", "UefiHttp" })
+        {
+            var tampered = new XElement(metadata);
+            tampered.Elements().Single().Attribute("devices")!.Value = written;
+            Assert.Equal(BootOrder.Default, DomainXml.ParseMetadata(tampered.ToString())!.BootOrder);
+        }
+
+        var pxe = new BootOverride(BootSource.Pxe, BootOverrideEnabled.Once, BootMode.Uefi);
+        Assert.Equal(["network", "cdrom", "hd"], DomainXml.BootOrder(pxe, order));
+        Assert.Equal(["network", "cdrom", "hd"], DomainXml.BootOrder(pxe with { Target = BootSource.UefiHttp }, order));
+        Assert.Equal(["cdrom", "hd"], DomainXml.BootOrder(pxe with { Target = BootSource.Cd }, order));
+        Assert.Equal(["cdrom", "hd"], DomainXml.BootOrder(null, order));
+    }
+
+    [Fact]
+    public void Firmware_settings_write_the_boot_menu_and_read_back_with_the_loader()
+    {
+        var slot = TestSlots.DemoSite.Slots[0];
+        var xml = DomainXml.Render(slot, TestSlots.Placement(slot), TestSlots.Options("x-"));
+        Assert.Equal(new FirmwareView(FirmwareSettings.Default, null, false), DomainXml.FirmwareOf(xml));
+
+        DomainXml.SetFirmwareSettings(xml, new FirmwareSettings(true, 7));
+        var menu = xml.Root!.Element("os")!.Element("bootmenu")!;
+        Assert.Equal(("yes", "7000"), (menu.Attribute("enable")!.Value, menu.Attribute("timeout")!.Value));
+        Assert.Equal(new FirmwareSettings(true, 7), DomainXml.FirmwareOf(xml).Settings);
+
+        xml.Root!.Element("os")!.Add(new XElement("loader", new XAttribute("secure", "yes"), "/usr/share/OVMF/OVMF_CODE_4M.ms.fd"));
+        Assert.Equal(("/usr/share/OVMF/OVMF_CODE_4M.ms.fd", true), (DomainXml.FirmwareOf(xml).Loader, DomainXml.FirmwareOf(xml).SecureBoot));
+
+        DomainXml.SetFirmwareSettings(xml, FirmwareSettings.Default);
+        Assert.Null(xml.Root!.Element("os")!.Element("bootmenu"));
+    }
+
+    [Fact]
     public void Cpu_sets_compress_and_parse()
     {
         Assert.Equal("0-3,8,10-11", DomainXml.CpuSet([3, 1, 2, 0, 8, 11, 10]));

@@ -222,6 +222,16 @@ public sealed class SlotDiskProvisionerTests : IDisposable
 
         public Task SetBootOverrideAsync(BootOverride value, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
+        public IReadOnlyList<BootSource>? KnownBootOrder => null;
+
+        public Task<IReadOnlyList<BootSource>> GetBootOrderAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task SetBootOrderAsync(IReadOnlyList<BootSource> order, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<FirmwareView> GetFirmwareAsync(FirmwareDefinition definition, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task SetFirmwareSettingsAsync(FirmwareSettings settings, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
         public Task<string?> GetInsertedMediaAsync(CancellationToken cancellationToken = default) => Task.FromResult<string?>(null);
 
         public Task InsertMediaAsync(string image, CancellationToken cancellationToken = default) => throw new NotSupportedException();

@@ -36,6 +36,9 @@ public sealed record ComputerSystem(
 {
     /// <summary>The system's log services (HostLogger: its serial console's latest lines).</summary>
     public ODataId? LogServices { get; init; }
+
+    /// <summary>The slot's BIOS attributes and their settings resource.</summary>
+    public ODataId? Bios { get; init; }
 }
 
 public sealed record Boot(
@@ -50,6 +53,11 @@ public sealed record Boot(
     /// <summary>Which Boot properties a PATCH may set here (Redfish.WriteableProperties; the Interop Validator reads it).</summary>
     [JsonPropertyName("@Redfish.WriteableProperties")]
     public IReadOnlyList<string>? WriteableProperties { get; init; }
+
+    /// <summary>The persistent boot order, as BootOptionReferences of <see cref="BootOptions"/>.</summary>
+    public IReadOnlyList<string>? BootOrder { get; init; }
+
+    public ODataId? BootOptions { get; init; }
 }
 
 public sealed record ProcessorSummary(int Count, int CoreCount, int LogicalProcessorCount, string Model, Status Status);
@@ -72,7 +80,12 @@ public sealed record ComputerSystemLinks(IReadOnlyList<ODataId> Chassis, IReadOn
 
 public sealed record ComputerSystemActions(
     [property: JsonPropertyName("#ComputerSystem.Reset")] ResetAction Reset,
-    [property: JsonPropertyName("Oem")] ComputerSystemOemActions? Oem = null);
+    [property: JsonPropertyName("Oem")] ComputerSystemOemActions? Oem = null)
+{
+    /// <summary>Puts the persistent boot order back to the slot's default (disk, then network).</summary>
+    [JsonPropertyName("#ComputerSystem.SetDefaultBootOrder")]
+    public ActionTarget? SetDefaultBootOrder { get; init; }
+}
 
 /// <summary>The project's OEM actions on a System (CSDL: schemas/redfish/OpenCHAMIVbmc_v1.xml, namespace OpenCHAMIComputerSystem).</summary>
 public sealed record ComputerSystemOemActions(

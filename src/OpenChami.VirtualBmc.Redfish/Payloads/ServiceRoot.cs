@@ -18,7 +18,11 @@ public sealed record ServiceRoot(
     ODataId SessionService,
     ODataId AccountService,
     ServiceRootLinks Links,
-    ServiceRootOem Oem) : IRedfishResource;
+    ServiceRootOem Oem) : IRedfishResource
+{
+    /// <summary>The registries the service publishes (the BIOS attribute registry).</summary>
+    public ODataId? Registries { get; init; }
+}
 
 public sealed record ServiceRootLinks(ODataId Sessions);
 

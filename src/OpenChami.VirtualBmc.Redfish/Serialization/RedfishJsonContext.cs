@@ -33,6 +33,10 @@ namespace OpenChami.VirtualBmc.Redfish.Serialization;
 [JsonSerializable(typeof(LogService))]
 [JsonSerializable(typeof(LogEntryCollection))]
 [JsonSerializable(typeof(LogEntry))]
+[JsonSerializable(typeof(BootOption))]
+[JsonSerializable(typeof(Bios))]
+[JsonSerializable(typeof(MessageRegistryFile))]
+[JsonSerializable(typeof(AttributeRegistry))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 public sealed partial class RedfishJsonContext : JsonSerializerContext
 {

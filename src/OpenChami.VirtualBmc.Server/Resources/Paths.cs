@@ -39,6 +39,15 @@ public static class Paths
     public static string Drive(string id, string drive) => $"{Chassis}/{id}/Drives/{drive}";
     public static string SimpleStorage(string id) => $"{Systems}/{id}/SimpleStorage";
     public static string SimpleStorageMember(string id, string storage) => $"{Systems}/{id}/SimpleStorage/{storage}";
+    public static string BootOptions(string id) => $"{Systems}/{id}/BootOptions";
+    public static string BootOption(string id, string reference) => $"{Systems}/{id}/BootOptions/{reference}";
+    public static string SetDefaultBootOrder(string id) => $"{Systems}/{id}/Actions/ComputerSystem.SetDefaultBootOrder";
+    public static string Bios(string id) => $"{Systems}/{id}/Bios";
+    public static string BiosSettings(string id) => $"{Systems}/{id}/Bios/Settings";
+    public static string ResetBios(string id) => $"{Systems}/{id}/Bios/Actions/Bios.ResetBios";
+    public const string Registries = "/redfish/v1/Registries";
+    public static string RegistryFile(string id) => $"{Registries}/{id}";
+    public static string RegistryDocument(string id, string version) => $"{Registries}/{id}/{id}.{version}";
     public static string ChassisMember(string id) => $"{Chassis}/{id}";
     public static string Manager => $"{Managers}/{ManagerId}";
     public static string ManagerNics => $"{Manager}/EthernetInterfaces";

@@ -25,7 +25,7 @@ public static class SystemsResource
 
     public static ComputerSystem Build(NodeType nodeType, SlotContext slot, BootOverride boot) => Build(nodeType, slot, boot, slot.PowerState);
 
-    public static ComputerSystem Build(NodeType nodeType, SlotContext slot, BootOverride boot, PowerState power, PowerRestorePolicy? policy = null)
+    public static ComputerSystem Build(NodeType nodeType, SlotContext slot, BootOverride boot, PowerState power, PowerRestorePolicy? policy = null, IReadOnlyList<BootSource>? order = null)
     {
         var s = slot.Slot;
         var id = s.Name;
@@ -53,6 +53,8 @@ public static class SystemsResource
                 firmware == Firmware.Uefi ? boot.HttpBootUri ?? "" : null)
             {
                 WriteableProperties = firmware == Firmware.Uefi ? BootWriteableUefi : BootWriteable,
+                BootOrder = (order ?? BootOrder.Default).Select(BootOptionsResource.Reference).ToList(),
+                BootOptions = new ODataId(Paths.BootOptions(id)),
             },
             SystemInventoryResource.Summary(s.Template),
             new MemorySummary(s.Template.Memory.SizeGiB, Status.EnabledOk),
@@ -65,7 +67,10 @@ public static class SystemsResource
             new ComputerSystemLinks([new ODataId(Paths.ChassisMember(id))], [new ODataId(Paths.Manager)]),
             new ComputerSystemActions(new ResetAction(Paths.Reset(id), Paths.ResetActionInfo(id), ResetTypes), new ComputerSystemOemActions(
                 new OemAction(Paths.OemAction(id, Paths.ReimageAction), "Reimage: power off, fresh root disk from the catalog image, identity kept (Administrator)"),
-                new OemAction(Paths.OemAction(id, Paths.DeleteStateAction), "Delete state: power off, remove root disk and local seed (Administrator)"))),
+                new OemAction(Paths.OemAction(id, Paths.DeleteStateAction), "Delete state: power off, remove root disk and local seed (Administrator)")))
+            {
+                SetDefaultBootOrder = new ActionTarget(Paths.SetDefaultBootOrder(id)),
+            },
             new SystemOem(new SystemOemOpenChami(
                 "#OpenCHAMIComputerSystem.v1_0_0.OpenCHAMIComputerSystem",
                 nodeType.Name,
@@ -80,6 +85,7 @@ public static class SystemsResource
             slot.LastResetTime?.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture))
         {
             LogServices = new ODataId(HostLoggerResource.LogServices(id)),
+            Bios = new ODataId(Paths.Bios(id)),
         };
     }
 
@@ -114,6 +120,8 @@ public static class SystemsResource
     {
         public PowerRestorePolicy? Policy { get; init; }
 
+        public IReadOnlyList<BootSource> Order { get; init; } = BootOrder.Default;
+
         public DateTimeOffset? LastReset { get; init; }
     }
 
@@ -143,15 +151,30 @@ public static class SystemsResource
         {
             policy = slot.Machine?.KnownPowerRestorePolicy;
         }
+        IReadOnlyList<BootSource> order;
+        try
+        {
+            order = slot.Runtime is { } usable ? await usable.GetBootOrderAsync(context.RequestAborted) : slot.Machine?.KnownBootOrder ?? BootOrder.Default;
+        }
+        catch (SlotRuntimeException e) when (!slot.Health.Usable || e.Kind == SlotRuntimeErrorKind.Unavailable)
+        {
+            order = slot.Machine?.KnownBootOrder ?? BootOrder.Default;
+        }
         var nodeType = RequestScope.Node(context).Site.NodeType;
         var version = slot.Version;
-        if (Representations.TryGetValue(slot, out var known) && known.Power == power && known.Boot == boot && ReferenceEquals(known.NodeType, nodeType) && known.Version == version && known.Policy == policy && known.LastReset == slot.LastResetTime)
+        if (Representations.TryGetValue(slot, out var known) && known.Power == power && known.Boot == boot && ReferenceEquals(known.NodeType, nodeType) && known.Version == version
+            && known.Policy == policy && known.LastReset == slot.LastResetTime && BootOrder.AreEqual(known.Order, order))
         {
             return known;
         }
-        var payload = Build(nodeType, slot, boot, power, policy);
+        var payload = Build(nodeType, slot, boot, power, policy, order);
         var bytes = JsonSerializer.SerializeToUtf8Bytes(payload, RedfishJsonContext.Wire.ComputerSystem);
-        var made = new Representation(power, boot, nodeType, version, payload, bytes, RedfishResponses.ETagOf(bytes), RedfishResponses.DescribedBy(payload)) { Policy = policy, LastReset = slot.LastResetTime };
+        var made = new Representation(power, boot, nodeType, version, payload, bytes, RedfishResponses.ETagOf(bytes), RedfishResponses.DescribedBy(payload))
+        {
+            Policy = policy,
+            LastReset = slot.LastResetTime,
+            Order = order,
+        };
         Representations.AddOrUpdate(slot, made);
         return made;
     }
@@ -159,6 +182,8 @@ public static class SystemsResource
     public static void Map(IEndpointRouteBuilder app)
     {
         SystemInventoryResource.Map(app);
+        BootOptionsResource.Map(app);
+        BiosResource.Map(app);
         app.MapRedfishGet(Paths.Systems, "ComputerSystemCollection", context =>
             RedfishResponses.WriteAsync(context, Collection(RequestScope.Of(context)), RedfishJsonContext.Wire.ResourceCollection));
         app.MapRedfishGet("/redfish/v1/Systems/{id}", "ComputerSystem", GetSystemAsync);
@@ -166,6 +191,12 @@ public static class SystemsResource
         app.MapRedfishGet("/redfish/v1/Systems/{id}/ResetActionInfo", "ActionInfo", context => SlotRequests.ReadAsync(context, "ActionInfo", slot =>
             RedfishResponses.WriteAsync(context, ResetActionInfo(slot.Name), RedfishJsonContext.Wire.ActionInfo)));
         app.MapRedfishPost("/redfish/v1/Systems/{id}/Actions/ComputerSystem.Reset", "ComputerSystem", ResetAsync);
+        app.MapRedfishPost("/redfish/v1/Systems/{id}/Actions/ComputerSystem.SetDefaultBootOrder", "ComputerSystem", context =>
+            SlotRequests.WriteAsync(context, SetDefaultBootOrder, async request =>
+            {
+                await request.Machine.SetBootOrderAsync(BootOrder.Default, request.Aborted);
+                RedfishResponses.NoContent(context);
+            }));
         // Administrator only: a reimage or delete-state destroys the slot's disk, which the registry's ComputerSystem
         // POST privilege (ConfigureComponents, which Operators hold for power control) should not reach.
         app.MapRedfishAdministratorPost("/redfish/v1/Systems/{id}/Actions/Oem/" + Paths.ReimageAction, "ComputerSystem", context =>
@@ -181,7 +212,9 @@ public static class SystemsResource
             await RedfishResponses.WriteSerializedAsync(context, current.Bytes, current.ETag, current.DescribedBy);
         });
 
-    private static readonly string[] BootWriteable = ["BootSourceOverrideEnabled", "BootSourceOverrideTarget", "BootSourceOverrideMode"];
+    private static readonly string[] BootWriteable = ["BootSourceOverrideEnabled", "BootSourceOverrideTarget", "BootSourceOverrideMode", "BootOrder"];
+
+    private static readonly SlotWrite SetDefaultBootOrder = new("ComputerSystem.SetDefaultBootOrder", "ComputerSystem", BodyKind.OptionalAction, []);
     private static readonly string[] BootWriteableUefi = [.. BootWriteable, "HttpBootUri"];
 
     private static readonly SlotWrite PatchSystem = new("ComputerSystem", "ComputerSystem", BodyKind.Patch,
@@ -203,9 +236,41 @@ public static class SystemsResource
                 new("BootSourceOverrideEnabled", JsonValueKind.String, AllowedValues: OverrideEnabledValues),
                 new("BootSourceOverrideMode", JsonValueKind.String, AllowedValues: [BootModes.Of(slot.Slot.Template.Firmware)]),
                 new("HttpBootUri", JsonValueKind.String, Writable: slot.Slot.Template.Firmware == Firmware.Uefi),
-            ], "Boot/").Concat(HttpBootUriProblems(boot))
+                new("BootOrder", JsonValueKind.Array),
+                .. new[] { "BootOptions" }.Select(name => new BodyProperty(name, JsonValueKind.Undefined, Writable: false)),
+            ], "Boot/").Concat(HttpBootUriProblems(boot)).Concat(BootOrderProblems(boot))
             : [],
     };
+
+    /// <summary>BootOrder: references of the slot's boot options, each at most once, at least one.</summary>
+    private static IEnumerable<RedfishMessage> BootOrderProblems(JsonElement boot)
+    {
+        if (!boot.TryGetProperty("BootOrder", out var order) || order.ValueKind != JsonValueKind.Array)
+        {
+            yield break;
+        }
+        if (order.GetArrayLength() == 0)
+        {
+            yield return BaseMessages.ArraySizeTooShort("Boot/BootOrder", 1);
+            yield break;
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in order.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String)
+            {
+                yield return BaseMessages.PropertyValueTypeError(item.GetRawText(), "Boot/BootOrder");
+            }
+            else if (BootOptionsResource.DeviceOf(item.GetString()!) is null)
+            {
+                yield return BaseMessages.PropertyValueNotInList(item.GetString()!, "Boot/BootOrder");
+            }
+            else if (!seen.Add(item.GetString()!))
+            {
+                yield return BaseMessages.PropertyValueIncorrect("Boot/BootOrder", item.GetString()!);
+            }
+        }
+    }
 
     /// <summary>HttpBootUri: empty (clears it) or an absolute http/https URI, which the guest's firmware fetches.</summary>
     private static IEnumerable<RedfishMessage> HttpBootUriProblems(JsonElement boot) =>
@@ -238,6 +303,14 @@ public static class SystemsResource
         {
             await RedfishResponses.WriteErrorAsync(context, BaseMessages.PropertyValueConflict("Boot/HttpBootUri", "Boot/BootSourceOverrideTarget"));
             return false;
+        }
+        if (boot.TryGetProperty("BootOrder", out var order))
+        {
+            await request.Machine.SetBootOrderAsync(order.EnumerateArray().Select(r => BootOptionsResource.DeviceOf(r.GetString()!)!.Value).ToList(), request.Aborted);
+            if (!boot.EnumerateObject().Any(p => p.Name.StartsWith("BootSource", StringComparison.Ordinal) || p.Name == "HttpBootUri"))
+            {
+                return true; // only the order: the override stays as it is
+            }
         }
         var wanted = current with
         {

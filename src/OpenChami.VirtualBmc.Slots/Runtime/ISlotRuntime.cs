@@ -24,6 +24,21 @@ public interface ISlotRuntime
     /// <summary>Persists the override for the next boot; never restarts the VM.</summary>
     Task SetBootOverrideAsync(BootOverride value, CancellationToken cancellationToken = default);
 
+    /// <summary>The persistent boot order (<see cref="BootOrder.Default"/> when never set); the override still wins for its boots.</summary>
+    Task<IReadOnlyList<BootSource>> GetBootOrderAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The boot order as last read or written (null when unknown). Never calls the hypervisor.</summary>
+    IReadOnlyList<BootSource>? KnownBootOrder { get; }
+
+    /// <summary>Persists the order for every later power-on; never restarts the VM. The caller checked it (<see cref="BootOrder.Problem"/>).</summary>
+    Task SetBootOrderAsync(IReadOnlyList<BootSource> order, CancellationToken cancellationToken = default);
+
+    /// <summary>The slot's firmware as the given definition of its VM has it.</summary>
+    Task<FirmwareView> GetFirmwareAsync(FirmwareDefinition definition, CancellationToken cancellationToken = default);
+
+    /// <summary>Persists firmware settings for the VM's next power-on; never restarts it.</summary>
+    Task SetFirmwareSettingsAsync(FirmwareSettings settings, CancellationToken cancellationToken = default);
+
     /// <summary>The slot's power-restore policy, kept with its VM (LastState when never set).</summary>
     Task<PowerRestorePolicy> GetPowerRestorePolicyAsync(CancellationToken cancellationToken = default);
 

@@ -62,7 +62,7 @@ public sealed class ProtocolValidatorFindingsTests(RunningServer server) : IClas
         Assert.Contains("BootSourceOverrideEnabled", writable);
         foreach (var name in writable)
         {
-            var value = JsonSerializer.Serialize(boot.GetProperty(name).GetString());
+            var value = boot.GetProperty(name).GetRawText();
             var (patched, body) = await server.SendAsync(HttpMethod.Patch, "/redfish/v1/Systems/slot0", $$$"""{"Boot":{"{{{name}}}":{{{value}}}}}""");
             Assert.True(patched.StatusCode == HttpStatusCode.OK, $"{name}: {patched.StatusCode} {body}");
         }
