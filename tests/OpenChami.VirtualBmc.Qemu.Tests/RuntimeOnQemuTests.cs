@@ -314,6 +314,49 @@ public sealed class RuntimeOnQemuTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task A_changed_boot_order_takes_effect_at_the_next_power_on_and_stays()
+    {
+        var runtime = await StartAsync();
+        await runtime.InsertMediaAsync(QemuTier.CdImage);
+        // The default order (disk, then network) boots the disk although a bootable CD is in.
+        await PowerOnAndWaitForGuestAsync(runtime, DiskMarker);
+        Assert.Equal(0, Console.Count(CdMarker));
+
+        // Set while the guest runs: nothing happens to it; ForceRestart is then a cold start (the definition changed).
+        await runtime.SetBootOrderAsync([BootSource.Cd, BootSource.Hdd]);
+        Assert.Equal([BootSource.Cd, BootSource.Hdd], await runtime.GetBootOrderAsync());
+        Assert.Equal(PowerState.On, runtime.PowerState);
+        await runtime.ResetAsync(ResetType.ForceRestart);
+        await BootedFromAsync(CdMarker, DiskMarker); // QEMU truncates the serial log at each start
+
+        // The order stays: a power cycle boots the CD again, with no override involved.
+        Assert.False((await runtime.GetBootOverrideAsync()).IsActive);
+        await runtime.ResetAsync(ResetType.ForceOff);
+        await runtime.ResetAsync(ResetType.On);
+        await BootedFromAsync(CdMarker, DiskMarker);
+
+        // Back to the disk first, and the firmware's boot menu on (a BIOS setting): both reach the next power-on.
+        await runtime.SetBootOrderAsync([BootSource.Hdd, BootSource.Cd]);
+        await runtime.SetFirmwareSettingsAsync(new FirmwareSettings(true, 1));
+        Assert.False((await runtime.GetFirmwareAsync(FirmwareDefinition.Current)).Settings.BootMenu);
+        await runtime.ResetAsync(ResetType.ForceOff);
+        await runtime.ResetAsync(ResetType.On);
+        await BootedFromAsync(DiskMarker, CdMarker);
+        Assert.Equal(new FirmwareSettings(true, 1), (await runtime.GetFirmwareAsync(FirmwareDefinition.Current)).Settings);
+        Assert.Equal(QemuTier.CdImage, await runtime.GetInsertedMediaAsync());
+        await runtime.ResetAsync(ResetType.ForceOff);
+    }
+
+    /// <summary>This start's guest printed <paramref name="marker"/> and got ready, and never printed <paramref name="other"/>.</summary>
+    private async Task BootedFromAsync(string marker, string other)
+    {
+        var console = Console;
+        await console.WaitForAsync(marker, Boot);
+        await console.WaitForAsync(Ready, Boot);
+        Assert.Equal(0, console.Count(other));
+    }
+
+    [SkippableFact]
     public async Task Virtual_media_over_http_is_streamed_by_QEMU_and_boots()
     {
         var runtime = await StartAsync();
