@@ -18,7 +18,11 @@ public sealed record ServiceRoot(
     ODataId SessionService,
     ODataId AccountService,
     ServiceRootLinks Links,
-    ServiceRootOem Oem) : IRedfishResource;
+    ServiceRootOem Oem) : IRedfishResource
+{
+    /// <summary>The firmware and software inventory (read-only: a VM's firmware comes from the host's packages).</summary>
+    public ODataId? UpdateService { get; init; }
+}
 
 public sealed record ServiceRootLinks(ODataId Sessions);
 

@@ -33,6 +33,9 @@ namespace OpenChami.VirtualBmc.Redfish.Serialization;
 [JsonSerializable(typeof(LogService))]
 [JsonSerializable(typeof(LogEntryCollection))]
 [JsonSerializable(typeof(LogEntry))]
+[JsonSerializable(typeof(ManagerNetworkProtocol))]
+[JsonSerializable(typeof(UpdateService))]
+[JsonSerializable(typeof(SoftwareInventory))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 public sealed partial class RedfishJsonContext : JsonSerializerContext
 {

@@ -32,7 +32,10 @@ public static class ServiceRootResource
         new ODataId(SessionServiceResource.Path),
         new ODataId(Paths.AccountService),
         new ServiceRootLinks(new ODataId(SessionServiceResource.SessionsPath)),
-        new ServiceRootOem(new ServiceRootOemOpenChami("#OpenCHAMIServiceRoot.v1_0_0.OpenCHAMIServiceRoot", new ODataId(Paths.ValidationReport))));
+        new ServiceRootOem(new ServiceRootOemOpenChami("#OpenCHAMIServiceRoot.v1_0_0.OpenCHAMIServiceRoot", new ODataId(Paths.ValidationReport))))
+    {
+        UpdateService = new ODataId(Paths.UpdateService),
+    };
 
     /// <summary>The service's own UUID: stable per endpoint, distinct from the system's; the Manager's ServiceEntryPointUUID.</summary>
     public static Guid ServiceUuid(NodeState node, EndpointScope scope) =>
