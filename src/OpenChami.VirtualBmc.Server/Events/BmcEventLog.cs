@@ -91,8 +91,8 @@ public sealed class BmcEventLog
                 }
                 node = next;
             }
-            var entry = new BmcEvent(_nextId++, _time.GetUtcNow(), "OK", BmcEventMessages.EventLogCleared(user).MessageId,
-                BmcEventMessages.EventLogCleared(user).Message, [user], slot);
+            var message = BmcEventMessages.EventLogCleared(user);
+            var entry = new BmcEvent(_nextId++, _time.GetUtcNow(), message.Severity, message.MessageId, message.Message, message.Args, slot);
             Keep(entry);
             Rewrite();
         }

@@ -270,3 +270,20 @@ public sealed class AuditTailTests : IDisposable
         Assert.Equal("/p/7999" + padding, tail[^1].Record.Path);
     }
 }
+
+/// <summary>Every OEM MessageId the logs write is documented in docs/redfish.md's OEM registry table.</summary>
+public sealed class OemMessagesDocumentedTests
+{
+    [Fact]
+    public void EveryEventMessage_AndTheAuditRecord_AreInTheDocs()
+    {
+        var docs = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "redfish.md"));
+        var ids = typeof(BmcEventMessages).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Select(m => (BmcEventMessage)m.Invoke(null, m.GetParameters().Select(p => p.ParameterType == typeof(bool) ? (object)false : "x").ToArray())!)
+            .Select(m => m.MessageId)
+            .Append(OpenChami.VirtualBmc.Server.Resources.AuditLogResource.MessageId)
+            .ToList();
+        Assert.True(ids.Count >= 10, $"only {ids.Count} messages found");
+        Assert.All(ids, id => Assert.Contains($"| `{id}` |", docs, StringComparison.Ordinal));
+    }
+}
