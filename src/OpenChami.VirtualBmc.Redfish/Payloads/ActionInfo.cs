@@ -9,4 +9,4 @@ public sealed record ActionInfo(
     string Name,
     IReadOnlyList<ActionParameter> Parameters) : IRedfishResource;
 
-public sealed record ActionParameter(string Name, bool Required, string DataType, IReadOnlyList<string> AllowableValues);
+public sealed record ActionParameter(string Name, bool Required, string DataType, IReadOnlyList<string>? AllowableValues);

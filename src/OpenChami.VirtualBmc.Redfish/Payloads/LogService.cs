@@ -2,7 +2,10 @@ using System.Text.Json.Serialization;
 
 namespace OpenChami.VirtualBmc.Redfish.Payloads;
 
-/// <summary>A log service of a system; the slots have one, HostLogger: the latest lines of the serial console.</summary>
+/// <summary>
+/// A log service: a system's HostLogger (the latest lines of the serial console), the Manager's EventLog and AuditLog.
+/// Actions is null for a log that cannot be cleared over Redfish (the audit log).
+/// </summary>
 public sealed record LogService(
     [property: JsonPropertyName("@odata.id")] string ODataId,
     [property: JsonPropertyName("@odata.type")] string ODataType,
@@ -16,7 +19,7 @@ public sealed record LogService(
     DateTimeOffset DateTime,
     Status Status,
     ODataId Entries,
-    LogServiceActions Actions) : IRedfishResource;
+    LogServiceActions? Actions) : IRedfishResource;
 
 public sealed record LogServiceActions([property: JsonPropertyName("#LogService.ClearLog")] ActionTarget ClearLog);
 
@@ -28,14 +31,22 @@ public sealed record LogEntryCollection(
     [property: JsonPropertyName("Members@odata.count")] int MembersCount,
     IReadOnlyList<LogEntry> Members) : IRedfishResource;
 
-/// <summary>One console line: an OEM-format entry ("Host Logger"), as real BMCs' HostLogger services give them.</summary>
+/// <summary>
+/// One entry: a console line is an OEM-format entry ("Host Logger"), as real BMCs' HostLogger services give them; an
+/// event is an "Event" entry with its MessageId and MessageArgs (no OemRecordFormat).
+/// </summary>
 public sealed record LogEntry(
     [property: JsonPropertyName("@odata.id")] string ODataId,
     [property: JsonPropertyName("@odata.type")] string ODataType,
     string Id,
     string Name,
     string EntryType,
-    string OemRecordFormat,
+    string? OemRecordFormat,
     string Severity,
     DateTimeOffset Created,
-    string Message) : IRedfishResource;
+    string Message) : IRedfishResource
+{
+    public string? MessageId { get; init; }
+
+    public IReadOnlyList<string>? MessageArgs { get; init; }
+}

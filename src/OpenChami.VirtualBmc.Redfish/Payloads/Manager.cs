@@ -22,6 +22,10 @@ public sealed record Manager(
 {
     /// <summary>What OpenCHAMI's discovery (Magellan) reads to pick the console type: SSH on this BMC's address.</summary>
     public CommandShell? CommandShell { get; init; }
+
+    public ODataId? NetworkProtocol { get; init; }
+
+    public ODataId? LogServices { get; init; }
 }
 
 /// <summary>Manager.Reset restarts the BMC (sessions, host check, domain reconcile), never the VM.</summary>

@@ -22,6 +22,8 @@ public sealed record ServiceRoot(
 {
     /// <summary>The registries the service publishes (the BIOS attribute registry).</summary>
     public ODataId? Registries { get; init; }
+    /// <summary>The firmware and software inventory (read-only: a VM's firmware comes from the host's packages).</summary>
+    public ODataId? UpdateService { get; init; }
 }
 
 public sealed record ServiceRootLinks(ODataId Sessions);

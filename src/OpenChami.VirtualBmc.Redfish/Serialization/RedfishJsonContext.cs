@@ -37,6 +37,9 @@ namespace OpenChami.VirtualBmc.Redfish.Serialization;
 [JsonSerializable(typeof(Bios))]
 [JsonSerializable(typeof(MessageRegistryFile))]
 [JsonSerializable(typeof(AttributeRegistry))]
+[JsonSerializable(typeof(ManagerNetworkProtocol))]
+[JsonSerializable(typeof(UpdateService))]
+[JsonSerializable(typeof(SoftwareInventory))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 public sealed partial class RedfishJsonContext : JsonSerializerContext
 {

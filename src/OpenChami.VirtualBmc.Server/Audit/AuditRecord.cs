@@ -20,6 +20,23 @@ public sealed record AuditRecord(
     double? DurationMs,
     string RequestId);
 
+/// <summary>Reads audit lines back: at start (interrupted intents) and for the Manager's AuditLog.</summary>
+public static class AuditRecords
+{
+    /// <summary>The record of one line; null for a blank line or one that is not an audit record.</summary>
+    public static AuditRecord? Parse(string line)
+    {
+        try
+        {
+            return line.Length == 0 ? null : System.Text.Json.JsonSerializer.Deserialize(line, AuditJsonContext.Default.AuditRecord);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+}
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(AuditRecord))]
 internal sealed partial class AuditJsonContext : JsonSerializerContext;

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace OpenChami.VirtualBmc.Server.Audit;
 
 /// <summary>
@@ -22,18 +20,9 @@ public static class InterruptedIntents
                 {
                     continue;
                 }
-                AuditRecord? record;
-                try
-                {
-                    record = JsonSerializer.Deserialize(line, AuditJsonContext.Default.AuditRecord);
-                }
-                catch (JsonException)
+                if (AuditRecords.Parse(line) is not { } record)
                 {
                     unreadable++;
-                    continue;
-                }
-                if (record is null)
-                {
                     continue;
                 }
                 if (record.Event == "intent")

@@ -59,7 +59,8 @@ public static class ServeCommand
             {
                 signal.Cancel = true; // SIGHUP reloads; it must not stop the process
                 Reloader.Reload(configPath, node.State, app.Services.GetRequiredService<Security.AccountDirectory>(),
-                    app.Services.GetRequiredService<CertificateHolder>(), logger, app.Services.GetRequiredService<Audit.AuditLog>());
+                    app.Services.GetRequiredService<CertificateHolder>(), logger, app.Services.GetRequiredService<Audit.AuditLog>(),
+                    app.Services.GetRequiredService<Events.BmcEventLog>());
             });
             var scheme = site.Host.InsecurePlainHttp ? "http" : "https";
             if (site.Host.InsecurePlainHttp)

@@ -37,6 +37,11 @@ public static class RedfishServer
         builder.Services.AddSingleton<Console.ConsoleGate>();
         builder.Services.AddSingleton<Console.ConsoleService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Console.ConsoleService>());
+        // The BMC's event log (one owner, written by its producers) and the host files the Manager and UpdateService read.
+        builder.Services.AddSingleton(services => new Events.BmcEventLog(Events.BmcEventLog.PathIn(host.StateDirectory), services.GetRequiredService<TimeProvider>(), logger));
+        builder.Services.AddHostedService<Events.BmcEventProducers>();
+        builder.Services.AddSingleton(new OpenChami.VirtualBmc.Host.Services.HostTimeSources());
+        builder.Services.AddSingleton(new OpenChami.VirtualBmc.Host.Services.DpkgStatus());
 
         var certificates = new CertificateHolder(host.Tls is { } tls ? TlsCertificates.Load(tls, node.Endpoints.Select(e => e.Address), logger) : null);
         builder.Services.AddSingleton(certificates);
@@ -127,6 +132,9 @@ public static class RedfishServer
         AccountServiceResource.Map(app);
         ValidationReportResource.Map(app);
         HostLoggerResource.Map(app);
+        NetworkProtocolResource.Map(app);
+        ManagerLogServicesResource.Map(app);
+        UpdateServiceResource.Map(app);
     }
 
     private static System.Net.IPAddress? Local(HttpContext context) =>

@@ -11,7 +11,15 @@ namespace OpenChami.VirtualBmc.Server.Hosting;
 public static class Reloader
 {
     public static bool Reload(string hostFile, NodeState node, AccountDirectory accounts, CertificateHolder certificates, Serilog.ILogger log,
-        Audit.AuditLog? audit = null)
+        Audit.AuditLog? audit = null, Events.BmcEventLog? events = null)
+    {
+        var reloaded = ReloadOrRefuse(hostFile, node, accounts, certificates, log, audit);
+        events?.Record(reloaded ? Events.BmcEventMessages.ConfigurationReloaded(hostFile) : Events.BmcEventMessages.ConfigurationReloadFailed(hostFile));
+        return reloaded;
+    }
+
+    private static bool ReloadOrRefuse(string hostFile, NodeState node, AccountDirectory accounts, CertificateHolder certificates, Serilog.ILogger log,
+        Audit.AuditLog? audit)
     {
         try
         {

@@ -22,6 +22,10 @@ public static class RedfishRoutes
     public static IEndpointConventionBuilder MapRedfishGet(this IEndpointRouteBuilder app, string template, string entity, RequestDelegate handler) =>
         app.MapMethods(template, ["GET", "HEAD"], handler).WithMetadata(Info(entity, "GET"));
 
+    /// <summary>GET (and HEAD) that only the Administrator role may call: the audit trail names every account's actions.</summary>
+    public static IEndpointConventionBuilder MapRedfishAdministratorGet(this IEndpointRouteBuilder app, string template, string entity, RequestDelegate handler) =>
+        app.MapMethods(template, ["GET", "HEAD"], handler).WithMetadata(Info(entity, "GET") with { RequiredRole = AccountRole.Administrator });
+
     public static IEndpointConventionBuilder MapRedfishPost(this IEndpointRouteBuilder app, string template, string entity, RequestDelegate handler) =>
         app.MapMethods(template, ["POST"], handler).WithMetadata(Info(entity, "POST"));
 

@@ -82,6 +82,9 @@ public static class ManagerResetResource
         var detail = $"{type}: {ended} session(s) ended; {string.Join("; ", found)}";
         context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("OpenChami.VirtualBmc.Server.ManagerReset").LogInformation("BMC reset: {Detail}", detail);
         context.Features.Get<Audit.AuditScope>()?.Detail = detail;
+        context.RequestServices.GetRequiredService<Events.BmcEventLog>().Record(
+            Events.BmcEventMessages.ManagerReset(type!, context.Features.Get<RequestIdentity>()?.UserName ?? "unknown", detail),
+            scope.IsHostEndpoint ? null : scope.Slots[0].Name);
         RedfishResponses.NoContent(context);
     }
 

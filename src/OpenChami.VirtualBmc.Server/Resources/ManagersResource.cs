@@ -33,6 +33,8 @@ public static class ManagersResource
             ManagerResetResource.LastReset(node, scope).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture))
         {
             CommandShell = Console.ConsoleAdvertisement.CommandShell(scope),
+            NetworkProtocol = new ODataId(Paths.ManagerNetworkProtocol),
+            LogServices = new ODataId(Paths.ManagerLogServices),
         };
     }
 

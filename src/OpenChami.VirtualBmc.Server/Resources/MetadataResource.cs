@@ -61,6 +61,10 @@ public static class MetadataResource
         ("MessageRegistryFileCollection_v1.xml", ["MessageRegistryFileCollection"]),
         ("MessageRegistryFile_v1.xml", ["MessageRegistryFile", "MessageRegistryFile.v1_1_5"]),
         ("AttributeRegistry_v1.xml", ["AttributeRegistry", "AttributeRegistry.v1_3_9"]),
+        ("ManagerNetworkProtocol_v1.xml", ["ManagerNetworkProtocol", "ManagerNetworkProtocol.v1_10_0"]),
+        ("UpdateService_v1.xml", ["UpdateService", "UpdateService.v1_11_0"]),
+        ("SoftwareInventoryCollection_v1.xml", ["SoftwareInventoryCollection"]),
+        ("SoftwareInventory_v1.xml", ["SoftwareInventory", "SoftwareInventory.v1_10_0"]),
         ("Message_v1.xml", ["Message", "Message.v1_3_0"]),
         ("Resource_v1.xml", ["Resource", "Resource.v1_0_0"]),
         ("RedfishExtensions_v1.xml", ["RedfishExtensions.v1_0_0"]),
@@ -101,7 +105,8 @@ public static class MetadataResource
     public static readonly byte[] ServiceDocument = Encoding.UTF8.GetBytes(
         "{\"@odata.context\":\"/redfish/v1/$metadata\",\"value\":[" + string.Join(",",
             new[] { ("Service", "/redfish/v1/"), ("Systems", Paths.Systems), ("Chassis", Paths.Chassis), ("Managers", Paths.Managers),
-                    ("SessionService", SessionServiceResource.Path), ("AccountService", Paths.AccountService) }
+                    ("SessionService", SessionServiceResource.Path), ("AccountService", Paths.AccountService),
+                    ("UpdateService", Paths.UpdateService), ("Registries", Paths.Registries) }
             .Select(s => $"{{\"name\":\"{s.Item1}\",\"kind\":\"Singleton\",\"url\":\"{s.Item2}\"}}")) + "]}");
 
     public static void Map(IEndpointRouteBuilder app)

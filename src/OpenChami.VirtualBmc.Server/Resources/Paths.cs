@@ -57,4 +57,19 @@ public static class Paths
     public static string ManagerResetActionInfo => $"{Manager}/ResetActionInfo";
     public static string Account(string user) => $"{Accounts}/{user}";
     public static string Role(string role) => $"{Roles}/{role}";
+
+    // The Manager's network protocols and log services, and the update service (firmware and software inventory).
+    public static string ManagerNetworkProtocol => $"{Manager}/NetworkProtocol";
+    public static string ManagerLogServices => $"{Manager}/LogServices";
+    public static string ManagerLogService(string service) => $"{ManagerLogServices}/{service}";
+    public static string ManagerLogEntries(string service) => $"{ManagerLogServices}/{service}/Entries";
+    public static string ManagerLogEntry(string service, string entry) => $"{ManagerLogServices}/{service}/Entries/{entry}";
+    public static string ManagerClearLog(string service) => $"{ManagerLogServices}/{service}/Actions/LogService.ClearLog";
+    public const string UpdateService = "/redfish/v1/UpdateService";
+    public const string FirmwareInventory = "/redfish/v1/UpdateService/FirmwareInventory";
+    public const string SoftwareInventory = "/redfish/v1/UpdateService/SoftwareInventory";
+    public const string SimpleUpdate = "/redfish/v1/UpdateService/Actions/UpdateService.SimpleUpdate";
+    public const string SimpleUpdateActionInfo = "/redfish/v1/UpdateService/SimpleUpdateActionInfo";
+    public static string Firmware(string item) => $"{FirmwareInventory}/{item}";
+    public static string Software(string item) => $"{SoftwareInventory}/{item}";
 }

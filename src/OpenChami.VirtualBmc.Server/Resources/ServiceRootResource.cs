@@ -35,6 +35,7 @@ public static class ServiceRootResource
         new ServiceRootOem(new ServiceRootOemOpenChami("#OpenCHAMIServiceRoot.v1_0_0.OpenCHAMIServiceRoot", new ODataId(Paths.ValidationReport))))
     {
         Registries = new ODataId(Paths.Registries),
+        UpdateService = new ODataId(Paths.UpdateService),
     };
 
     /// <summary>The service's own UUID: stable per endpoint, distinct from the system's; the Manager's ServiceEntryPointUUID.</summary>

@@ -14,7 +14,8 @@ namespace OpenChami.VirtualBmc.Server.Security;
 /// authorization by the route's privileges from the DMTF registry. Only the service root, $metadata, the OData
 /// document and login are anonymous; before authentication a request body may be at most 4 KiB.
 /// </summary>
-public sealed class AuthMiddleware(Authenticator authenticator, SessionStore sessions, Func<IReadOnlyList<Account>> accounts, SecurityConfig config, AuditLog audit)
+public sealed class AuthMiddleware(Authenticator authenticator, SessionStore sessions, Func<IReadOnlyList<Account>> accounts, SecurityConfig config, AuditLog audit,
+    Events.BmcEventLog events)
 {
     public const long PreAuthenticationBodyLimit = 4 * 1024;
     public const string Realm = "Basic realm=\"OpenCHAMI Virtual BMC\", charset=\"UTF-8\"";
@@ -155,6 +156,7 @@ public sealed class AuthMiddleware(Authenticator authenticator, SessionStore ses
         if (authenticator.LockedUntil(user) is { } until && FindAccount(user) is not null && _lockReported.TryGetValue(user, out var reported) is var known
             && (!known || reported != until) && (known ? _lockReported.TryUpdate(user, until, reported) : _lockReported.TryAdd(user, until)))
         {
+            events.Record(Events.BmcEventMessages.AccountLocked(user));
             try
             {
                 await audit.WriteLockoutAsync(context, user);

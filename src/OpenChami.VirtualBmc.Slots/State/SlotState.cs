@@ -63,6 +63,9 @@ public sealed class SlotState(string name)
 
     public SlotStateSnapshot Current => Volatile.Read(ref _current);
 
+    /// <summary>Raised after every change, outside the lock, with the snapshot before and after (the BMC event log's findings).</summary>
+    public event Action<SlotStateSnapshot, SlotStateSnapshot>? Changed;
+
     /// <summary>The cache file in the CD drive and the URL it came from (null when none was inserted since start).</summary>
     public (string LocalPath, string Url)? MediaSource { get; set; }
 
@@ -103,10 +106,14 @@ public sealed class SlotState(string name)
 
     private void Update(Func<SlotStateSnapshot, SlotStateSnapshot> change)
     {
+        SlotStateSnapshot before, after;
         lock (_gate)
         {
-            var next = change(_current);
-            Volatile.Write(ref _current, new SlotStateSnapshot(_current.Version + 1, next.BindingFindings, next.DiskFindings, next.DomainFindings, next.Domain, next.LastReconcile));
+            before = _current;
+            var next = change(before);
+            after = new SlotStateSnapshot(before.Version + 1, next.BindingFindings, next.DiskFindings, next.DomainFindings, next.Domain, next.LastReconcile);
+            Volatile.Write(ref _current, after);
         }
+        Changed?.Invoke(before, after);
     }
 }

@@ -1,0 +1,23 @@
+using System.Text.Json.Serialization;
+
+namespace OpenChami.VirtualBmc.Redfish.Payloads;
+
+/// <summary>The network services of a BMC as the running service has them; read-only (the host's configuration decides).</summary>
+public sealed record ManagerNetworkProtocol(
+    [property: JsonPropertyName("@odata.id")] string ODataId,
+    [property: JsonPropertyName("@odata.type")] string ODataType,
+    string Id,
+    string Name,
+    string Description,
+    string HostName,
+    Status Status,
+    NetworkProtocolSetting HTTP,
+    NetworkProtocolSetting HTTPS,
+    NetworkProtocolSetting SSH,
+    NetworkProtocolSetting IPMI,
+    NetworkProtocolSetting SSDP,
+    NtpProtocol NTP) : IRedfishResource;
+
+public sealed record NetworkProtocolSetting(bool ProtocolEnabled, int Port);
+
+public sealed record NtpProtocol(bool ProtocolEnabled, int Port, IReadOnlyList<string> NTPServers);
