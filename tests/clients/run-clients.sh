@@ -3,7 +3,7 @@
 #
 #   tests/clients/run-clients.sh [RESULTS_DIR]
 #
-# Installs python3-sushy, redfishtool, curl and jq with apt-get when missing, builds the server, starts it on
+# Installs python3-sushy, redfishtool, ansible, curl and jq with apt-get when missing, builds the server, starts it on
 # 127.0.0.20-23:18443 (its own TLS pair, audit file and accounts in a temp dir), runs every client suite and
 # prints one line "N passed, N failed". Exit status is non-zero on any failure. With RESULTS_DIR, each suite's
 # PASS/FAIL lines are also written to RESULTS_DIR/<suite>.txt.
@@ -24,7 +24,7 @@ log() { vbmc_log "$@"; }
 give_up() { echo "0 passed, 1 failed"; exit 1; }
 
 # --- packages, build and fixture ---------------------------------------------------------------------------
-vbmc_install_packages python3-sushy redfishtool curl jq || give_up
+vbmc_install_packages python3-sushy redfishtool curl jq ansible || give_up
 cd "$REPO"
 vbmc_build_server || give_up
 vbmc_demo_fixture || give_up
@@ -77,6 +77,8 @@ vbmc_run_suite "$WORK" "$RESULTS_DIR" curl_examples      bash "$HERE/curl_exampl
 vbmc_run_suite "$WORK" "$RESULTS_DIR" sushy_flow         "$PY" "$HERE/sushy_flow.py"
 vbmc_run_suite "$WORK" "$RESULTS_DIR" redfishtool_flow   bash "$HERE/redfishtool_flow.sh"
 vbmc_run_suite "$WORK" "$RESULTS_DIR" crawl_replay       "$PY" "$HERE/crawl_replay.py"
+# Last: its ClearLogs empties the event log the others might read.
+vbmc_run_suite "$WORK" "$RESULTS_DIR" ansible_flow       "$PY" "$HERE/ansible_flow.py"
 
 if ! kill -0 "$SERVER_PID" 2>/dev/null; then
   echo "FAIL server: exited during the client suites"; VBMC_FAILED=$((VBMC_FAILED + 1))

@@ -29,7 +29,11 @@ public sealed record LogEntryCollection(
     [property: JsonPropertyName("@odata.type")] string ODataType,
     string Name,
     [property: JsonPropertyName("Members@odata.count")] int MembersCount,
-    IReadOnlyList<LogEntry> Members) : IRedfishResource;
+    IReadOnlyList<LogEntry> Members) : IRedfishResource
+{
+    /// <summary>Which log this is: clients that name a log by its Entries URI (Ansible's GetLogs) show only this.</summary>
+    public string? Description { get; init; }
+}
 
 /// <summary>
 /// One entry: a console line is an OEM-format entry ("Host Logger"), as real BMCs' HostLogger services give them; an

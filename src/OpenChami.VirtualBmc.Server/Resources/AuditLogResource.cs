@@ -32,7 +32,7 @@ public static class AuditLogResource
             var scope = RequestScope.Of(context);
             var entries = AuditTail.Read(FileOf(context), Shown, r => IsVisible(scope, r)).Select(Entry).ToList();
             return RedfishResponses.WriteAsync(context, new LogEntryCollection(Paths.ManagerLogEntries(ServiceId), "#LogEntryCollection.LogEntryCollection",
-                "Audit Log Entries", entries.Count, entries), RedfishJsonContext.Wire.LogEntryCollection);
+                "Audit Log Entries", entries.Count, entries) { Description = "Audit log: every state change, who made it and its outcome (never cleared over Redfish)" }, RedfishJsonContext.Wire.LogEntryCollection);
         });
         app.MapRedfishAdministratorGet(Paths.ManagerLogEntries(ServiceId) + "/{entry}", "LogEntry", context =>
         {

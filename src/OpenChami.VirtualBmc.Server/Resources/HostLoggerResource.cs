@@ -47,7 +47,7 @@ public static class HostLoggerResource
             {
                 var entries = log?.Entries ?? [];
                 await RedfishResponses.WriteAsync(context, new LogEntryCollection(Entries(slot.Name), "#LogEntryCollection.LogEntryCollection",
-                    "HostLogger Entries", entries.Count, entries.Select(e => Entry(slot.Name, e)).ToList()), RedfishJsonContext.Wire.LogEntryCollection);
+                    "HostLogger Entries", entries.Count, entries.Select(e => Entry(slot.Name, e)).ToList()) { Description = $"Serial console log of slot {slot.Name}: its latest lines" }, RedfishJsonContext.Wire.LogEntryCollection);
             }
         });
         app.MapRedfishGet("/redfish/v1/Systems/{id}/LogServices/{service}/Entries/{entry}", "LogEntry", async context =>

@@ -38,7 +38,7 @@ public static class ManagerLogServicesResource
         {
             var entries = Visible(context).Select(Entry).ToList();
             return RedfishResponses.WriteAsync(context, new LogEntryCollection(Paths.ManagerLogEntries(EventLogId), "#LogEntryCollection.LogEntryCollection",
-                "Event Log Entries", entries.Count, entries), RedfishJsonContext.Wire.LogEntryCollection);
+                "Event Log Entries", entries.Count, entries) { Description = "BMC event log: service start and stop, reloads, host-check findings, BMC resets, lockouts" }, RedfishJsonContext.Wire.LogEntryCollection);
         });
         app.MapRedfishGet(Paths.ManagerLogEntries(EventLogId) + "/{entry}", "LogEntry", context =>
         {
