@@ -79,7 +79,7 @@ public static class AuditLogResource
             failed ? "Warning" : "OK", r.Time, message)
         {
             MessageId = MessageId,
-            MessageArgs = [r.Event, r.Method, r.Path, r.Account ?? "", r.Source, r.Result ?? ""],
+            MessageArgs = [r.Event, r.Method, r.Path, r.Account is { Length: > 0 } account ? account : "anonymous", r.Source, r.Result is { Length: > 0 } result ? result : "none"],
         };
     }
 }

@@ -6,6 +6,7 @@ using OpenChami.VirtualBmc.Server.Hosting;
 using OpenChami.VirtualBmc.Server.Protocol;
 using OpenChami.VirtualBmc.Slots.Catalog;
 using OpenChami.VirtualBmc.Slots.Runtime;
+using OpenChami.VirtualBmc.Slots.State;
 
 namespace OpenChami.VirtualBmc.Server.Resources;
 
@@ -19,9 +20,12 @@ public static class BiosResource
 {
     private const string BiosType = "#Bios.v1_2_3.Bios";
 
-    public static async Task<Bios> CurrentAsync(SlotContext slot, ISlotRuntime machine, CancellationToken cancellationToken)
+    /// <summary>A slot with no domain of ours (it failed validation before one was defined): what its first start would use.</summary>
+    private static readonly FirmwareView Undefined = new(FirmwareSettings.Default, null, false);
+
+    public static async Task<Bios> CurrentAsync(SlotContext slot, ISlotRuntime? machine, CancellationToken cancellationToken)
     {
-        var view = await machine.GetFirmwareAsync(FirmwareDefinition.Current, cancellationToken);
+        var view = machine is null ? Undefined : await machine.GetFirmwareAsync(FirmwareDefinition.Current, cancellationToken);
         var id = slot.Name;
         return new Bios(Paths.Bios(id), BiosType, "Bios", "BIOS", $"Firmware attributes of slot {id} as its VM runs with them",
             BiosRegistry.Id + "." + BiosRegistry.Version, Attributes(slot.Slot, view), new BiosActions(new ActionTarget(Paths.ResetBios(id))))
@@ -30,9 +34,9 @@ public static class BiosResource
         };
     }
 
-    public static async Task<Bios> PendingAsync(SlotContext slot, ISlotRuntime machine, CancellationToken cancellationToken)
+    public static async Task<Bios> PendingAsync(SlotContext slot, ISlotRuntime? machine, CancellationToken cancellationToken)
     {
-        var settings = (await machine.GetFirmwareAsync(FirmwareDefinition.NextStart, cancellationToken)).Settings;
+        var settings = (machine is null ? Undefined : await machine.GetFirmwareAsync(FirmwareDefinition.NextStart, cancellationToken)).Settings;
         return new Bios(Paths.BiosSettings(slot.Name), BiosType, "Settings", "BIOS pending settings",
             $"Firmware settings slot {slot.Name} starts with at its next power-on", BiosRegistry.Id + "." + BiosRegistry.Version,
             Settable(settings), null);
@@ -75,11 +79,18 @@ public static class BiosResource
         BiosRegistry.Map(app);
     }
 
-    /// <summary>A read needs the slot's VM definition: refused (like a write) when the slot has no domain of ours.</summary>
-    private static Task ReadAsync(HttpContext context, Func<SlotContext, ISlotRuntime, Task> read) =>
-        SlotRequests.ReadAsync(context, "Bios", slot => RuntimeErrors.Refusal(slot, domainOnly: true) is { } refusal
-            ? RedfishResponses.WriteErrorAsync(context, refusal)
-            : read(slot, slot.Machine!));
+    /// <summary>
+    /// A read takes the slot's VM definition when its domain is ours; a slot without one (it failed validation before one
+    /// was defined, or the domain is not ours) is read from its template, as a crawl of a failed slot must still work. Only
+    /// while libvirt is not reached is the answer "retry" (503): the definition exists but cannot be read.
+    /// </summary>
+    private static Task ReadAsync(HttpContext context, Func<SlotContext, ISlotRuntime?, Task> read) =>
+        SlotRequests.ReadAsync(context, "Bios", slot => RuntimeErrors.Refusal(slot, domainOnly: true) switch
+        {
+            null => read(slot, slot.Machine),
+            { } retry when slot.Health.Domain == DomainStatus.Unknown => RedfishResponses.WriteErrorAsync(context, retry),
+            _ => read(slot, null),
+        });
 
     private static readonly SlotWrite ResetBios = new("Bios.ResetBios", "Bios", BodyKind.OptionalAction, []);
 

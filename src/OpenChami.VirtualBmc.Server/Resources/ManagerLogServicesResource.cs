@@ -94,7 +94,8 @@ public static class ManagerLogServicesResource
         return new LogEntry(Paths.ManagerLogEntry(EventLogId, id), "#LogEntry.v1_16_0.LogEntry", id, "Event " + id, "Event", null, e.Severity, e.Created, e.Message)
         {
             MessageId = e.MessageId,
-            MessageArgs = e.MessageArgs,
+            // An argument that has no value (a finding on no one device) is "none": Redfish wants no empty strings.
+            MessageArgs = e.MessageArgs.Select(a => a.Length == 0 ? "none" : a).ToList(),
         };
     }
 }

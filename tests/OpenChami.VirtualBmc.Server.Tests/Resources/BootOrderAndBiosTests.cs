@@ -134,6 +134,22 @@ public sealed class BootOrderAndBiosTests(RunningServer server) : IClassFixture<
     }
 
     [Fact]
+    public async Task ASlotThatFailedValidation_ShowsItsBiosFromTheTemplate_AndTakesNoSettings()
+    {
+        foreach (var path in new[] { "/redfish/v1/Systems/slot2/Bios", "/redfish/v1/Systems/slot2/Bios/Settings" })
+        {
+            var (response, bios) = await server.GetAsync(path, r => r.RequestUri = server.Url(path, "127.0.0.12"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("", string.Join("; ", RedfishSchemas.Validate(bios.GetRawText())));
+            Assert.Equal("Disabled", bios.GetProperty("Attributes").GetProperty("BootMenu").GetString());
+        }
+        var settings = "/redfish/v1/Systems/slot2/Bios/Settings";
+        var (patched, _) = await server.SendAsync(HttpMethod.Patch, settings, """{"Attributes":{"BootMenu":"Enabled"}}""",
+            r => r.RequestUri = server.Url(settings, "127.0.0.12"));
+        Assert.Equal(HttpStatusCode.Conflict, patched.StatusCode);
+    }
+
+    [Fact]
     public async Task BiosSettings_ReachTheDefinitionAtOnce_AndTheRunningVmAtItsNextPowerOn()
     {
         await Reset("On");

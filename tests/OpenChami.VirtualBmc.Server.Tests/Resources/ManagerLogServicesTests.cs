@@ -82,6 +82,18 @@ public sealed class ManagerLogServicesTests(RunningServer server) : IClassFixtur
     }
 
     [Fact]
+    public async Task NoEntry_HasAnEmptyMessageArg()
+    {
+        // A finding on no one device and an anonymous request have arguments with no value: served as words, since
+        // the Service Validator warns on every empty string.
+        await server.Anonymous.GetAsync(server.Url("/redfish/v1/Systems"));
+        await server.SendAsync(HttpMethod.Post, "/redfish/v1/Managers/BMC/Actions/Manager.Reset", """{"ResetType":"ForceRestart"}""");
+        var entries = Members((await server.GetAsync(EventLog + "/Entries")).Body).Concat(Members((await server.GetAsync(AuditLog + "/Entries")).Body)).ToList();
+        Assert.NotEmpty(entries);
+        Assert.All(entries, e => Assert.DoesNotContain("", e.GetProperty("MessageArgs").EnumerateArray().Select(a => a.GetString())));
+    }
+
+    [Fact]
     public async Task EventLog_Entries_ArePagedByTopAndSkip_WithANextLink()
     {
         var log = server.App.Services.GetRequiredService<BmcEventLog>();
