@@ -152,7 +152,7 @@ def _():
     https = protocols["HTTPS"]
     assert https["ProtocolEnabled"] is True and https["Port"] == int(os.environ["VBMC_PORT"]), https
     assert protocols["IPMI"]["ProtocolEnabled"] is False, protocols["IPMI"]
-    assert "SSH" in protocols and "NTP" in protocols, protocols
+    assert "SSH" in protocols and "NetworkSuppliedServers" in protocols["NTP"], protocols
 
 
 def log_named(logs, word):

@@ -20,4 +20,8 @@ public sealed record ManagerNetworkProtocol(
 
 public sealed record NetworkProtocolSetting(bool ProtocolEnabled, int Port);
 
-public sealed record NtpProtocol(bool ProtocolEnabled, int Port, IReadOnlyList<string> NTPServers);
+/// <summary>
+/// NTP as the host has it. The servers are NetworkSuppliedServers (read-only: supplied to this manager by the host),
+/// not NTPServers, which the schema makes writable and clients (DMTF's Protocol Validator) then try to PATCH.
+/// </summary>
+public sealed record NtpProtocol(bool ProtocolEnabled, int Port, IReadOnlyList<string> NetworkSuppliedServers);

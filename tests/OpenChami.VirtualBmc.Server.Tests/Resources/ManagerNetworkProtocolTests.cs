@@ -39,7 +39,7 @@ public sealed class ManagerNetworkProtocolTests(RunningServer server) : IClassFi
 
         var host = new HostTimeSources().Read();
         Assert.Equal(host.Configured, body.GetProperty("NTP").GetProperty("ProtocolEnabled").GetBoolean());
-        Assert.Equal(host.Servers, body.GetProperty("NTP").GetProperty("NTPServers").EnumerateArray().Select(s => s.GetString()!));
+        Assert.Equal(host.Servers, body.GetProperty("NTP").GetProperty("NetworkSuppliedServers").EnumerateArray().Select(s => s.GetString()!));
     }
 
     [Fact]
