@@ -43,6 +43,7 @@ public sealed record BiosAttributes(
     string? FirmwareType = null,
     string? BootMode = null,
     string? FirmwareImage = null,
+    string? FirmwareVersion = null,
     string? SecureBoot = null,
     string? NumaPolicy = null,
     int? NumaNode = null,

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OpenChami.VirtualBmc.Host.Services;
 using OpenChami.VirtualBmc.Redfish;
 using OpenChami.VirtualBmc.Redfish.Payloads;
 using OpenChami.VirtualBmc.Redfish.Serialization;
@@ -23,12 +24,14 @@ public static class BiosResource
     /// <summary>A slot with no domain of ours (it failed validation before one was defined): what its first start would use.</summary>
     private static readonly FirmwareView Undefined = new(FirmwareSettings.Default, null, false);
 
-    public static async Task<Bios> CurrentAsync(SlotContext slot, ISlotRuntime? machine, CancellationToken cancellationToken)
+    public static async Task<Bios> CurrentAsync(SlotContext slot, ISlotRuntime? machine, DpkgStatus packages, CancellationToken cancellationToken)
     {
         var view = machine is null ? Undefined : await machine.GetFirmwareAsync(FirmwareDefinition.Current, cancellationToken);
         var id = slot.Name;
+        var (package, version) = UpdateServiceResource.FirmwarePackage(slot.Slot.Template.Firmware, packages);
+        var attributes = Attributes(slot.Slot, view) with { FirmwareVersion = version is null ? "" : $"{package} {version}" };
         return new Bios(Paths.Bios(id), BiosType, "Bios", "BIOS", $"Firmware attributes of slot {id} as its VM runs with them",
-            BiosRegistry.Id + "." + BiosRegistry.Version, Attributes(slot.Slot, view), new BiosActions(new ActionTarget(Paths.ResetBios(id))))
+            BiosRegistry.Id + "." + BiosRegistry.Version, attributes, new BiosActions(new ActionTarget(Paths.ResetBios(id))))
         {
             Settings = new RedfishSettings("#Settings.v1_4_0.Settings", new ODataId(Paths.BiosSettings(id)), ["OnReset"]),
         };
@@ -66,7 +69,8 @@ public static class BiosResource
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapRedfishGet("/redfish/v1/Systems/{id}/Bios", "Bios", context => ReadAsync(context, async (slot, machine) =>
-            await RedfishResponses.WriteAsync(context, await CurrentAsync(slot, machine, context.RequestAborted), RedfishJsonContext.Wire.Bios)));
+            await RedfishResponses.WriteAsync(context, await CurrentAsync(slot, machine, context.RequestServices.GetRequiredService<DpkgStatus>(), context.RequestAborted),
+                RedfishJsonContext.Wire.Bios)));
         app.MapRedfishGet("/redfish/v1/Systems/{id}/Bios/Settings", "Bios", context => ReadAsync(context, async (slot, machine) =>
             await RedfishResponses.WriteAsync(context, await PendingAsync(slot, machine, context.RequestAborted), RedfishJsonContext.Wire.Bios)));
         app.MapRedfishPatch("/redfish/v1/Systems/{id}/Bios/Settings", "Bios", PatchSettingsAsync);

@@ -77,12 +77,18 @@ public static class UpdateServiceResource
         "The BMC of this endpoint: the openchami-vbmc service", ServiceVersion.Text, ServiceSoftwareId, "OpenCHAMI", false, Status.EnabledOk,
         [new ODataId(Paths.Manager)]);
 
+    /// <summary>The Debian package a slot's firmware comes from, and its installed version (null: not installed).</summary>
+    public static (string Package, string? Version) FirmwarePackage(Firmware firmware, DpkgStatus packages)
+    {
+        var package = firmware == Firmware.Uefi ? "ovmf" : "seabios";
+        return (package, packages.InstalledVersion(package));
+    }
+
     /// <summary>The slot's firmware is the host's package; "not installed" is Absent with no Version, never a guess.</summary>
     public static SoftwareInventory SlotFirmware(SlotContext slot, DpkgStatus packages)
     {
         var uefi = slot.Slot.Template.Firmware == Firmware.Uefi;
-        var package = uefi ? "ovmf" : "seabios";
-        var version = packages.InstalledVersion(package);
+        var (package, version) = FirmwarePackage(slot.Slot.Template.Firmware, packages);
         return new SoftwareInventory(Paths.Firmware(FirmwareIdOf(slot.Name)), ODataType, FirmwareIdOf(slot.Name), uefi ? "OVMF (UEFI)" : "SeaBIOS",
             $"The firmware {slot.Name} boots: the host's Debian package {package}{(version is null ? ", not installed" : "")}",
             version, package, null, false, version is null ? new Status("Absent", "Warning") : Status.EnabledOk,

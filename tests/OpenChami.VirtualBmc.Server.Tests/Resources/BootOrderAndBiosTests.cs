@@ -112,6 +112,10 @@ public sealed class BootOrderAndBiosTests(RunningServer server) : IClassFixture<
         var template = server.Node.State.Site.Slots.Single(s => s.Name == "slot0").Template;
         Assert.Equal(template.Firmware == Slots.Catalog.Firmware.Uefi ? "UEFI" : "BIOS", attributes.GetProperty("FirmwareType").GetString());
         Assert.Equal(template.Memory.Hugepages, attributes.GetProperty("Hugepages").GetBoolean());
+        // The version the UpdateService's FirmwareInventory gives for the same package (or "" when it is not installed).
+        var (_, firmware) = await server.GetAsync("/redfish/v1/UpdateService/FirmwareInventory/slot0-Firmware");
+        Assert.Equal(firmware.TryGetProperty("Version", out var version) ? $"{firmware.GetProperty("SoftwareId").GetString()} {version.GetString()}" : "",
+            attributes.GetProperty("FirmwareVersion").GetString());
         Assert.Equal(template.Cpu.NumaPolicy.ToString(), attributes.GetProperty("NumaPolicy").GetString());
         Assert.Equal(Settings, bios.GetProperty("@Redfish.Settings").GetProperty("SettingsObject").GetProperty("@odata.id").GetString());
 
