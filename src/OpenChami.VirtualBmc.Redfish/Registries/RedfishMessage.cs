@@ -44,6 +44,14 @@ public static class RedfishErrors
             throw new ArgumentException("an error needs at least one message", nameof(messages));
         }
         var head = messages.Count == 1 ? messages[0] : BaseMessages.GeneralError();
-        return new RedfishError(new ErrorBody(head.MessageId, head.Message, messages.Select(m => m.ToInfo()).ToList()));
+        // A 64 KiB body can name thousands of bad properties or array elements: the answer lists the first ones and says
+        // there were more, so a small request never makes a response hundreds of times its size.
+        var listed = messages.Count <= MaxListed
+            ? messages.Select(m => m.ToInfo())
+            : messages.Take(MaxListed - 1).Select(m => m.ToInfo()).Append(BaseMessages.MaximumErrorsExceeded().ToInfo());
+        return new RedfishError(new ErrorBody(head.MessageId, head.Message, listed.ToList()));
     }
+
+    /// <summary>At most this many messages in one error body; the last says when more were found.</summary>
+    public const int MaxListed = 32;
 }

@@ -35,6 +35,25 @@ public sealed class MalformedInputTests(LockoutServer server) : IClassFixture<Lo
         Assert.All(File.ReadAllLines(server.AuditFile), l => JsonDocument.Parse(l)); // every line whole and valid
     }
 
+    [Theory]
+    [InlineData("properties")]
+    [InlineData("boot order")]
+    public async Task ABodyWithThousandsOfProblems_GetsABoundedAnswer_NamingTheFirstOnes(string kind)
+    {
+        // ~40 KiB of body: thousands of unknown properties, or of bad boot-order elements, each its own problem.
+        var body = kind == "properties"
+            ? "{" + string.Join(",", Enumerable.Range(0, 4000).Select(i => $"\"p{i}\":1")) + "}"
+            : """{"Boot":{"BootOrder":[""" + string.Join(",", Enumerable.Repeat("1", 15000)) + "]}}";
+        var (response, error) = await server.SendAsync(HttpMethod.Patch, "/redfish/v1/Systems/slot0", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var listed = error.GetProperty("error").GetProperty("@Message.ExtendedInfo").EnumerateArray().Select(m => m.GetProperty("MessageId").GetString()).ToList();
+        Assert.Equal(32, listed.Count);
+        Assert.Equal("Base.1.22.MaximumErrorsExceeded", listed[^1]);
+        Assert.Equal(kind == "properties" ? "Base.1.22.PropertyUnknown" : "Base.1.22.PropertyValueTypeError", listed[0]);
+        Assert.True(response.Content.Headers.ContentLength < 16 * 1024, $"{response.Content.Headers.ContentLength} bytes");
+    }
+
     [Fact]
     public async Task LoneSurrogate_InAReset_IsAuditedEscaped_WithIntentAndOutcome()
     {
