@@ -206,6 +206,9 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
             OncePending = false;
             return false;
         }
+        // Unknown while the definition changes: a read meanwhile goes to libvirt, queued behind this revert, instead of
+        // answering the override the definition no longer has.
+        _boot = null;
         Redefine(conn, dom, metadata, null);
         _boot = BootOverride.Default(DomainXml.BootModeOf(Slot));
         OncePending = false;
