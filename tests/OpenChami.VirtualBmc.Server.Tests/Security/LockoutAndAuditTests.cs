@@ -50,6 +50,10 @@ public sealed class LockoutAndAuditTests(LockoutServer server) : IClassFixture<L
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.Unauthorized, s));
         Assert.Equal(HttpStatusCode.Unauthorized, locked.StatusCode); // the right password does not help while locked
         Assert.Equal("Base.1.22.AccessUnauthorized", lockedBody.GetProperty("error").GetProperty("code").GetString());
+        // The BMC's event log has the lockout too (a GET: no audit line).
+        var events = (await server.GetAsync("/redfish/v1/Managers/BMC/LogServices/EventLog/Entries")).Body.GetProperty("Members").EnumerateArray().ToList();
+        Assert.Contains(events, e => e.GetProperty("MessageId").GetString() == "OpenCHAMIVbmc.1.0.AccountLocked"
+            && e.GetProperty("MessageArgs")[0].GetString() == "operator" && e.GetProperty("Severity").GetString() == "Warning");
 
         server.App.Services.GetRequiredService<AuditLog>().FlushSummary();
         var records = server.AuditRecords();
