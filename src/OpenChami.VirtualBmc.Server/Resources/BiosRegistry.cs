@@ -31,7 +31,7 @@ public static class BiosRegistry
         new("FirmwareImage", "Firmware image",
             "The firmware image libvirt chose for the running VM; empty until it chose one (before the first start, or on a driver that does not).",
             "String", true, false),
-        new("SecureBoot", "Secure boot", "Enabled when that image is a secure-boot build; Unknown for UEFI until libvirt chose an image.",
+        new("SecureBoot", "Secure boot", "Enabled when that image is a secure-boot build (without one: when the definition the VM runs with asks for it); Unknown for UEFI when neither says. Switched at the System's SecureBoot resource.",
             "Enumeration", true, false, Values("Enabled", "Disabled", "Unknown")),
         new("NumaPolicy", "NUMA policy", "How the slot's memory is bound to its host NUMA node (the template's cpu.numaPolicy).",
             "Enumeration", true, false, Values("Strict", "Preferred", "None")),
