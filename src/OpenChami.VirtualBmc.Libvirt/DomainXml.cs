@@ -91,6 +91,12 @@ public static class DomainXml
     public static XDocument Render(Slot slot, SlotPlacement placement, DomainRenderOptions options, BootOverride? boot = null)
     {
         var body = RenderBody(slot, placement, options, boot);
+        if (slot.Template is { Firmware: Firmware.Uefi, SecureBoot: null })
+        {
+            // Not pinned: off until the operator switches it on (outside the template hash, like the metadata). Asked for
+            // explicitly, as libvirt's autoselection would otherwise take the first descriptor, which may be secure.
+            SetSecureBoot(body, false);
+        }
         var hash = TemplateHash(slot, placement, options);
         body.AddFirst(new XElement("metadata", Metadata(slot.Name, options.HostId, hash, boot)));
         body.AddFirst(new XElement("uuid", slot.Identity.Uuid.ToString("D", CultureInfo.InvariantCulture)));
@@ -112,7 +118,8 @@ public static class DomainXml
     }
 
     /// <summary>The metadata element: slot name, host id, template hash, the pending boot override and the boot order when set.</summary>
-    internal static XElement Metadata(string slotName, string hostId, string templateHash, BootOverride? boot, IReadOnlyList<BootSource>? order = null)
+    internal static XElement Metadata(string slotName, string hostId, string templateHash, BootOverride? boot, IReadOnlyList<BootSource>? order = null,
+        bool? secureBoot = null, bool? nvramSecureBoot = null)
     {
         var element = new XElement(Ns + "slot",
             new XAttribute(XNamespace.Xmlns + MetadataKey, MetadataNamespace),
@@ -130,6 +137,14 @@ public static class DomainXml
         if (order is not null && !Slots.Runtime.BootOrder.AreEqual(order, Slots.Runtime.BootOrder.Default))
         {
             element.Add(new XElement(Ns + "bootOrder", new XAttribute("devices", string.Join(",", order))));
+        }
+        if (secureBoot is not null || nvramSecureBoot is not null)
+        {
+            // enabled: the operator's choice for the next power-on (absent: never set); nvram: what the VM's NVRAM was
+            // last created for at a start through the BMC (absent: never), so a changed setting resets it once.
+            element.Add(new XElement(Ns + "secureBoot",
+                secureBoot is { } enabled ? new XAttribute("enabled", enabled ? "yes" : "no") : null,
+                nvramSecureBoot is { } nvram ? new XAttribute("nvram", nvram ? "yes" : "no") : null));
         }
         return element;
     }
@@ -157,9 +172,13 @@ public static class DomainXml
         {
             boot = new BootOverride(target, enabled, mode) { HttpBootUri = b.Attribute("httpBootUri")?.Value };
         }
+        var secure = root.Elements().FirstOrDefault(e => e.Name.LocalName == "secureBoot");
+        static bool? YesNo(string? value) => value switch { "yes" => true, "no" => false, _ => null };
         return new SlotMetadata(name, host, root.Attribute("templateHash")?.Value ?? "", boot)
         {
             BootOrder = ParseBootOrder(root.Elements().FirstOrDefault(e => e.Name.LocalName == "bootOrder")?.Attribute("devices")?.Value),
+            SecureBoot = YesNo(secure?.Attribute("enabled")?.Value),
+            NvramSecureBoot = YesNo(secure?.Attribute("nvram")?.Value),
         };
     }
 
@@ -210,6 +229,61 @@ public static class DomainXml
         }
     }
 
+    /// <summary>
+    /// What the definition asks libvirt's firmware autoselection for: true/false from
+    /// <c>&lt;os&gt;&lt;firmware&gt;&lt;feature name="secure-boot" enabled&gt;</c>, null when it asks nothing.
+    /// </summary>
+    internal static bool? SecureBootRequested(XElement? os) =>
+        os?.Element("firmware")?.Elements("feature").FirstOrDefault(f => f.Attribute("name")?.Value == "secure-boot")?.Attribute("enabled")?.Value switch
+        {
+            "yes" => true,
+            "no" => false,
+            _ => null,
+        };
+
+    /// <summary>
+    /// Asks libvirt's firmware autoselection for a secure-boot build with Microsoft-enrolled keys (OVMF_CODE*.ms.fd and
+    /// its VARS template, SMM on, as libvirt requires) or for a build without secure boot. A loader or NVRAM template
+    /// libvirt resolved for the other setting is dropped, so the next start selects again. Returns whether it changed
+    /// anything. Only for UEFI domains (<c>&lt;os firmware="efi"&gt;</c>).
+    /// </summary>
+    internal static bool SetSecureBoot(XElement domain, bool enabled)
+    {
+        var os = domain.Element("os") ?? throw new InvalidOperationException("domain XML has no <os>");
+        var value = enabled ? "yes" : "no";
+        var features = domain.Element("features");
+        var smm = features?.Element("smm");
+        var wantSmm = enabled;
+        var hasSmm = smm?.Attribute("state")?.Value == "on";
+        if (SecureBootRequested(os) == enabled
+            && os.Element("firmware")?.Elements("feature").FirstOrDefault(f => f.Attribute("name")?.Value == "enrolled-keys")?.Attribute("enabled")?.Value == value
+            && hasSmm == wantSmm)
+        {
+            return false;
+        }
+        if (SecureBootRequested(os) != enabled)
+        {
+            os.Elements("loader").Remove();
+            os.Element("nvram")?.Attribute("template")?.Remove();
+        }
+        os.Elements("firmware").Remove();
+        var firmware = new XElement("firmware",
+            new XElement("feature", new XAttribute("enabled", value), new XAttribute("name", "enrolled-keys")),
+            new XElement("feature", new XAttribute("enabled", value), new XAttribute("name", "secure-boot")));
+        if (os.Element("type") is { } type) type.AddAfterSelf(firmware); else os.AddFirst(firmware);
+        smm?.Remove();
+        if (wantSmm)
+        {
+            if (features is null)
+            {
+                features = new XElement("features");
+                os.AddAfterSelf(features);
+            }
+            features.Add(new XElement("smm", new XAttribute("state", "on")));
+        }
+        return true;
+    }
+
     /// <summary>The firmware a domain document gives: its boot menu, and the loader libvirt resolved (if it did).</summary>
     internal static FirmwareView FirmwareOf(XDocument domain)
     {
@@ -219,9 +293,12 @@ public static class DomainXml
         // libvirt ignores the timeout unless the menu is enabled.
         var timeout = enabled && int.TryParse(menu!.Attribute("timeout")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? ms / 1000 : 0;
         var loader = os?.Element("loader");
-        return new FirmwareView(new FirmwareSettings(enabled, timeout),
-            loader?.Value.Trim() is { Length: > 0 } path ? path : null,
-            loader?.Attribute("secure")?.Value == "yes");
+        var path = loader?.Value.Trim() is { Length: > 0 } p ? p : null;
+        var requested = SecureBootRequested(os);
+        // A resolved loader says what the build is (QEMU fills it in at start); without one (libvirt's test driver, or
+        // before the first start) the definition's request is what the VM was or will be started with.
+        var secure = path is not null ? loader!.Attribute("secure")?.Value == "yes" : requested == true;
+        return new FirmwareView(new FirmwareSettings(enabled, timeout), path, secure) { SecureBootRequested = requested };
     }
 
     /// <summary>Writes firmware settings into a domain document's &lt;os&gt; (the default is no &lt;bootmenu&gt; at all).</summary>
@@ -392,6 +469,10 @@ public static class DomainXml
         os.Add(new XElement("smbios", new XAttribute("mode", "sysinfo")));
         domain.Add(os);
         domain.Add(new XElement("features", new XElement("acpi"), new XElement("apic")));
+        if (template.Firmware == Firmware.Uefi && template.SecureBoot is { } pinned)
+        {
+            SetSecureBoot(domain, pinned); // pinned by the template: part of the template hash
+        }
         domain.Add(new XElement("on_poweroff", "destroy"), new XElement("on_reboot", "restart"), new XElement("on_crash", "destroy"));
 
         var devices = new XElement("devices");
@@ -525,4 +606,10 @@ internal sealed record SlotMetadata(string SlotName, string HostId, string Templ
 {
     /// <summary>The persistent boot order (the default when none was set).</summary>
     public IReadOnlyList<BootSource> BootOrder { get; init; } = Slots.Runtime.BootOrder.Default;
+
+    /// <summary>The operator's secure-boot choice for the next power-on (null: never set).</summary>
+    public bool? SecureBoot { get; init; }
+
+    /// <summary>What the NVRAM was last created for at a start through the BMC (null: never).</summary>
+    public bool? NvramSecureBoot { get; init; }
 }

@@ -35,6 +35,11 @@ internal sealed unsafe class LibvirtDomain : IDisposable
 
     public void Create() => Errors.Check(NativeMethods.virDomainCreate(_handle), "virDomainCreate");
 
+    /// <summary>VIR_DOMAIN_START_RESET_NVRAM (libvirt 8.1+): the NVRAM is recreated from its template. The test driver refuses it.</summary>
+    public const uint StartResetNvram = 0x20;
+
+    public void Create(uint flags) => Errors.Check(NativeMethods.virDomainCreateWithFlags(_handle, flags), "virDomainCreateWithFlags");
+
     public void Destroy() => Errors.Check(NativeMethods.virDomainDestroy(_handle), "virDomainDestroy");
 
     public void Shutdown() => Errors.Check(NativeMethods.virDomainShutdown(_handle), "virDomainShutdown");

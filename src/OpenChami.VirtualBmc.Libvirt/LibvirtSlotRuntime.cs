@@ -129,9 +129,9 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         {
             var before = PowerStateMapping.FromDomainState(dom.GetState().State);
             var operations = ResetPlan.For(type, before);
-            if (type == ResetType.ForceRestart && before != PowerState.Off && BootConfigPending(dom))
+            if (type == ResetType.ForceRestart && before != PowerState.Off && (BootConfigPending(dom) || SecureBootPending(dom)))
             {
-                // A hard reset keeps the running configuration; a changed boot order needs a cold start.
+                // A hard reset keeps the running configuration (and firmware); a changed boot order or secure boot needs a cold start.
                 operations = [PowerOperation.Destroy, PowerOperation.Start];
             }
             foreach (var operation in operations)
@@ -149,7 +149,7 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         {
             case PowerOperation.Start:
                 EnsureRootDisk();
-                dom.Create();
+                StartWithFirmware(conn, dom);
                 RevertOnceOverride(conn, dom);
                 break;
             case PowerOperation.Destroy:
@@ -184,6 +184,69 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
             throw new SlotRuntimeException(SlotRuntimeErrorKind.NotProvisioned,
                 $"slot {SlotName} has no root disk (its state was deleted); reimage it to give it a fresh one (openchami-vbmc slot reimage, or the OpenCHAMIComputerSystem.Reimage action)");
         }
+    }
+
+    /// <summary>The secure boot the slot's next power-on uses: the template's pin, else the operator's choice, else off.</summary>
+    private bool EffectiveSecureBoot(SlotMetadata? metadata) =>
+        Slot.Template.Firmware == Firmware.Uefi && (Slot.Template.SecureBoot ?? metadata?.SecureBoot ?? false);
+
+    /// <summary>Secure boot changed since the VM's NVRAM was last created at a start through the BMC.</summary>
+    private bool SecureBootPending(SlotMetadata? metadata) =>
+        metadata is not null && Slot.Template.Firmware == Firmware.Uefi && (metadata.NvramSecureBoot ?? false) != EffectiveSecureBoot(metadata);
+
+    private bool SecureBootPending(LibvirtDomain dom) =>
+        SecureBootPending(DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace)));
+
+    /// <summary>
+    /// Starts the VM. When secure boot changed since its NVRAM was last created, the NVRAM is recreated from the matching
+    /// firmware's template (VIR_DOMAIN_START_RESET_NVRAM; the enrolled keys and variables of the other build would not
+    /// fit), except on libvirt's test driver, which has no NVRAM and refuses the flag; then the metadata records it.
+    /// </summary>
+    private void StartWithFirmware(LibvirtConnection conn, LibvirtDomain dom)
+    {
+        var metadata = DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace));
+        var pending = SecureBootPending(metadata);
+        if (pending && !_hypervisor.Uri.StartsWith("test:", StringComparison.Ordinal))
+        {
+            dom.Create(LibvirtDomain.StartResetNvram);
+        }
+        else
+        {
+            dom.Create();
+        }
+        if (pending)
+        {
+            Redefine(conn, dom, metadata! with { NvramSecureBoot = EffectiveSecureBoot(metadata) }, metadata!.BootOverride);
+        }
+    }
+
+    /// <summary>From the domain's metadata and running definition; a BIOS slot has none (always off).</summary>
+    public Task<SecureBootState> GetSecureBootAsync(CancellationToken cancellationToken = default) =>
+        _hypervisor.RunSlotAsync(this, "read secure boot", (_, dom) =>
+        {
+            var metadata = DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace));
+            var running = dom.GetState().State is not (DomainRunState.ShutOff or DomainRunState.Crashed);
+            var current = running && Slot.Template.Firmware == Firmware.Uefi && DomainXml.FirmwareOf(XDocument.Parse(dom.GetXmlDesc())).SecureBoot;
+            return new SecureBootState(EffectiveSecureBoot(metadata), current, Slot.Template.SecureBoot is not null);
+        }, cancellationToken);
+
+    public Task SetSecureBootAsync(bool enabled, CancellationToken cancellationToken = default)
+    {
+        if (Slot.Template.Firmware != Firmware.Uefi)
+        {
+            throw new SlotRuntimeException(SlotRuntimeErrorKind.NotSupported, $"slot {SlotName} boots BIOS firmware, which has no secure boot");
+        }
+        if (Slot.Template.SecureBoot is { } pinned)
+        {
+            throw new SlotRuntimeException(SlotRuntimeErrorKind.NotSupported,
+                $"slot {SlotName}: its template pins secureBoot: {(pinned ? "enabled" : "disabled")}; change the node type to change it");
+        }
+        return _hypervisor.RunSlotAsync(this, "set secure boot", (conn, dom) =>
+        {
+            var metadata = OurMetadata(dom);
+            Redefine(conn, dom, metadata with { SecureBoot = enabled }, metadata.BootOverride);
+            return true;
+        }, cancellationToken);
     }
 
     /// <summary>The next start would boot differently: a changed boot order or boot menu, or media recorded for the next start.</summary>
@@ -227,13 +290,21 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         }
     }
 
-    /// <summary>Redefines the persistent domain with a boot override and order (the rest of its definition kept).</summary>
-    private static void Redefine(LibvirtConnection conn, LibvirtDomain dom, SlotMetadata metadata, BootOverride? boot, IReadOnlyList<BootSource>? order = null)
+    /// <summary>
+    /// Redefines the persistent domain with a boot override and order and the secure boot the metadata asks for (the
+    /// template's pin stays as rendered; the rest of its definition kept).
+    /// </summary>
+    private void Redefine(LibvirtConnection conn, LibvirtDomain dom, SlotMetadata metadata, BootOverride? boot, IReadOnlyList<BootSource>? order = null)
     {
         order ??= metadata.BootOrder;
         var xml = XDocument.Parse(dom.GetXmlDesc(inactive: true));
         DomainXml.SetBootOrder(xml, boot, order);
-        DomainXml.SetMetadata(xml, DomainXml.Metadata(metadata.SlotName, metadata.HostId, metadata.TemplateHash, boot, order));
+        if (Slot.Template is { Firmware: Firmware.Uefi, SecureBoot: null } && metadata.SecureBoot is { } secure)
+        {
+            DomainXml.SetSecureBoot(xml.Root!, secure);
+        }
+        DomainXml.SetMetadata(xml, DomainXml.Metadata(metadata.SlotName, metadata.HostId, metadata.TemplateHash, boot, order,
+            metadata.SecureBoot, metadata.NvramSecureBoot));
         using var _ = conn.Define(xml.ToString(SaveOptions.DisableFormatting));
     }
 

@@ -115,6 +115,21 @@ public sealed class BindingTests : IDisposable
     }
 
     [Fact]
+    public void Create_with_flags_starts_and_the_test_driver_refuses_the_nvram_reset()
+    {
+        using var dom = _conn.Define(MinimalXml());
+        // The 9.0 test driver has no NVRAM: it rejects VIR_DOMAIN_START_RESET_NVRAM (0x20), so the runtime never sends it there.
+        var e = Assert.Throws<LibvirtException>(() => dom.Create(LibvirtDomain.StartResetNvram));
+        Assert.Equal(LibvirtErrorCode.InvalidArgument, e.Code);
+        Assert.Equal("virDomainCreateWithFlags", e.Operation);
+        Assert.Contains("unsupported flags (0x20)", e.LibvirtMessage, StringComparison.Ordinal);
+        Assert.Equal(DomainRunState.ShutOff, dom.GetState().State);
+        dom.Create(0);
+        Assert.Equal(DomainRunState.Running, dom.GetState().State);
+        dom.Destroy();
+    }
+
+    [Fact]
     public void Xml_desc_live_and_inactive()
     {
         using var dom = _conn.Define(MinimalXml());

@@ -182,7 +182,8 @@ public sealed class DomainXmlTests
     {
         var slot = TestSlots.DemoSite.Slots[0];
         var xml = DomainXml.Render(slot, TestSlots.Placement(slot), TestSlots.Options("x-"));
-        Assert.Equal(new FirmwareView(FirmwareSettings.Default, null, false), DomainXml.FirmwareOf(xml));
+        // A UEFI slot whose template does not pin secure boot asks for it off.
+        Assert.Equal(new FirmwareView(FirmwareSettings.Default, null, false) { SecureBootRequested = false }, DomainXml.FirmwareOf(xml));
 
         DomainXml.SetFirmwareSettings(xml, new FirmwareSettings(true, 7));
         var menu = xml.Root!.Element("os")!.Element("bootmenu")!;
@@ -194,6 +195,67 @@ public sealed class DomainXmlTests
 
         DomainXml.SetFirmwareSettings(xml, FirmwareSettings.Default);
         Assert.Null(xml.Root!.Element("os")!.Element("bootmenu"));
+    }
+
+    private static string Features(XElement root) =>
+        string.Join(",", root.Element("os")!.Element("firmware")?.Elements("feature").Select(f => $"{f.Attribute("name")!.Value}={f.Attribute("enabled")!.Value}") ?? [])
+        + "|smm=" + (root.Element("features")!.Element("smm")?.Attribute("state")?.Value ?? "none");
+
+    [Fact]
+    public void Secure_boot_asks_firmware_autoselection_for_enrolled_keys_and_smm_and_back()
+    {
+        var slot = TestSlots.DemoSite.Slots.First(s => s.Template.Firmware == Firmware.Uefi);
+        var xml = DomainXml.Render(slot, TestSlots.Placement(slot), TestSlots.Options("x-"));
+        var root = xml.Root!;
+        Assert.Equal("enrolled-keys=no,secure-boot=no|smm=none", Features(root));
+        Assert.False(DomainXml.SetSecureBoot(root, false));
+
+        // A loader and NVRAM template libvirt resolved for the old setting are dropped, so the next start selects again.
+        root.Element("os")!.Element("firmware")!.AddAfterSelf(
+            new XElement("loader", new XAttribute("secure", "no"), "/usr/share/OVMF/OVMF_CODE_4M.fd"),
+            new XElement("nvram", new XAttribute("template", "/usr/share/OVMF/OVMF_VARS_4M.fd"), "/var/lib/libvirt/qemu/nvram/x_VARS.fd"));
+        Assert.True(DomainXml.SetSecureBoot(root, true));
+        Assert.Equal("enrolled-keys=yes,secure-boot=yes|smm=on", Features(root));
+        Assert.Null(root.Element("os")!.Element("loader"));
+        Assert.Equal("/var/lib/libvirt/qemu/nvram/x_VARS.fd", root.Element("os")!.Element("nvram")!.Value);
+        Assert.Null(root.Element("os")!.Element("nvram")!.Attribute("template"));
+        Assert.Equal(["type", "firmware"], root.Element("os")!.Elements().Take(2).Select(e => e.Name.LocalName));
+        Assert.False(DomainXml.SetSecureBoot(root, true));
+        Assert.Equal((true, true), (DomainXml.FirmwareOf(xml).SecureBoot, DomainXml.FirmwareOf(xml).SecureBootRequested == true));
+
+        // QEMU's resolved loader is the truth when there is one.
+        root.Element("os")!.Element("firmware")!.AddAfterSelf(new XElement("loader", new XAttribute("secure", "no"), "/usr/share/OVMF/OVMF_CODE_4M.fd"));
+        Assert.False(DomainXml.FirmwareOf(xml).SecureBoot);
+
+        Assert.True(DomainXml.SetSecureBoot(root, false));
+        Assert.Equal("enrolled-keys=no,secure-boot=no|smm=none", Features(root));
+        Assert.Null(root.Element("os")!.Element("loader"));
+    }
+
+    [Fact]
+    public void Secure_boot_pinned_by_the_template_is_template_the_operators_choice_is_not()
+    {
+        var slot = TestSlots.DemoSite.Slots.First(s => s.Template.Firmware == Firmware.Uefi);
+        var placement = TestSlots.Placement(slot);
+        var options = TestSlots.Options("x-");
+        var pinned = slot with { Template = slot.Template with { SecureBoot = true } };
+        Assert.Equal("enrolled-keys=yes,secure-boot=yes|smm=on", Features(DomainXml.Render(pinned, placement, options).Root!));
+        Assert.NotEqual(DomainXml.TemplateHash(slot, placement, options), DomainXml.TemplateHash(pinned, placement, options));
+        var off = slot with { Template = slot.Template with { SecureBoot = false } };
+        Assert.NotEqual(DomainXml.TemplateHash(slot, placement, options), DomainXml.TemplateHash(off, placement, options));
+
+        var bios = slot with { Template = slot.Template with { Firmware = Firmware.Bios } };
+        var biosRoot = DomainXml.Render(bios, placement, options).Root!;
+        Assert.Null(biosRoot.Element("os")!.Element("firmware"));
+        Assert.Null(biosRoot.Element("os")!.Attribute("firmware"));
+
+        // The operator's choice and what the NVRAM was made for live in the metadata; never set, nothing is written.
+        var metadata = DomainXml.Metadata("slot0", "host", "hash", null, null, secureBoot: true, nvramSecureBoot: false);
+        var parsed = DomainXml.ParseMetadata(metadata.ToString())!;
+        Assert.Equal((true, false), (parsed.SecureBoot, parsed.NvramSecureBoot));
+        var never = DomainXml.ParseMetadata(DomainXml.Metadata("slot0", "host", "hash", null).ToString())!;
+        Assert.Equal((null, null), (never.SecureBoot, never.NvramSecureBoot));
+        Assert.Empty(DomainXml.Metadata("slot0", "host", "hash", null).Elements());
     }
 
     [Fact]

@@ -232,6 +232,10 @@ public sealed class SlotDiskProvisionerTests : IDisposable
 
         public Task SetFirmwareSettingsAsync(FirmwareSettings settings, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
+        public Task<SecureBootState> GetSecureBootAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task SetSecureBootAsync(bool enabled, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
         public Task<string?> GetInsertedMediaAsync(CancellationToken cancellationToken = default) => Task.FromResult<string?>(null);
 
         public Task InsertMediaAsync(string image, CancellationToken cancellationToken = default) => throw new NotSupportedException();

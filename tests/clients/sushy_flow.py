@@ -360,6 +360,45 @@ def check_http_boot_uri_once_is_consumed_by_one_boot():
     eq(system.boot.enabled, sushy.BootSourceOverrideEnabled.DISABLED, "the Once override after one boot")
     eq(raw("GET", SYSTEM).json()["Boot"]["HttpBootUri"], "", "HttpBootUri after one boot")
 
+# --- secure boot --------------------------------------------------------------------------------------------
+
+@check
+def check_secure_boot_switched_on_for_the_next_boot_and_back_off():
+    """Ironic's secure boot handling: system.secure_boot read, set_enabled() (a PATCH of SecureBootEnable) for the next
+    boot, the boot that applies it, and back off. A running VM keeps its firmware until it is restarted."""
+    system = basic().get_system(SYSTEM)
+    if system.power_state != sushy.PowerState.ON:
+        system.reset_system(sushy.ResetType.ON)
+    secure_boot = system.secure_boot
+    eq(secure_boot.identity, "SecureBoot", "SecureBoot Id")
+    eq(secure_boot.path, SYSTEM + "/SecureBoot", "SecureBoot path")
+    eq(secure_boot.enabled, False, "SecureBootEnable before")
+    eq(secure_boot.current_boot, sushy.SecureBootCurrentBoot.DISABLED, "SecureBootCurrentBoot before")
+
+    secure_boot.set_enabled(True)
+    secure_boot.refresh()
+    eq(secure_boot.enabled, True, "SecureBootEnable read back by sushy")
+    eq(secure_boot.current_boot, sushy.SecureBootCurrentBoot.DISABLED, "SecureBootCurrentBoot before the restart")
+    eq(raw("GET", SYSTEM + "/SecureBoot").json()["SecureBootEnable"], True, "SecureBootEnable served")
+
+    system.reset_system(sushy.ResetType.FORCE_RESTART)
+    secure_boot.refresh()
+    eq(secure_boot.current_boot, sushy.SecureBootCurrentBoot.ENABLED, "SecureBootCurrentBoot after the restart")
+    eq(secure_boot.mode, sushy.SecureBootMode.USER, "SecureBootMode with the enrolled keys")
+
+    secure_boot.set_enabled(False)
+    system.reset_system(sushy.ResetType.FORCE_OFF)
+    system.reset_system(sushy.ResetType.ON)
+    secure_boot.refresh()
+    eq((secure_boot.enabled, secure_boot.current_boot), (False, sushy.SecureBootCurrentBoot.DISABLED), "after switching it off and a power cycle")
+    try:
+        secure_boot.set_enabled("yes")
+    except sx.InvalidParameterValueError:
+        pass
+    else:
+        raise AssertionError("sushy sent a non-boolean SecureBootEnable")
+
+
 # --- accounts -----------------------------------------------------------------------------------------------
 
 @check

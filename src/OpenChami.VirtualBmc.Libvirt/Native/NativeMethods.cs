@@ -47,6 +47,9 @@ internal static unsafe partial class NativeMethods
     internal static partial int virDomainCreate(DomainHandle dom);
 
     [LibraryImport(Lib)]
+    internal static partial int virDomainCreateWithFlags(DomainHandle dom, uint flags);
+
+    [LibraryImport(Lib)]
     internal static partial int virDomainDestroy(DomainHandle dom);
 
     [LibraryImport(Lib)]

@@ -39,6 +39,9 @@ public sealed record ComputerSystem(
 
     /// <summary>The slot's BIOS attributes and their settings resource.</summary>
     public ODataId? Bios { get; init; }
+
+    /// <summary>The slot's secure boot; UEFI slots only (SeaBIOS has none).</summary>
+    public ODataId? SecureBoot { get; init; }
 }
 
 public sealed record Boot(

@@ -35,6 +35,7 @@ namespace OpenChami.VirtualBmc.Redfish.Serialization;
 [JsonSerializable(typeof(LogEntry))]
 [JsonSerializable(typeof(BootOption))]
 [JsonSerializable(typeof(Bios))]
+[JsonSerializable(typeof(SecureBoot))]
 [JsonSerializable(typeof(MessageRegistryFile))]
 [JsonSerializable(typeof(AttributeRegistry))]
 [JsonSerializable(typeof(ManagerNetworkProtocol))]

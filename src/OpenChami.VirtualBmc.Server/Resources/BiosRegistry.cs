@@ -34,7 +34,7 @@ public static class BiosRegistry
         new("FirmwareVersion", "Firmware version",
             "The host's Debian package the firmware comes from and its installed version (ovmf for UEFI, seabios for BIOS); empty when it is not installed.",
             "String", true, false),
-        new("SecureBoot", "Secure boot", "Enabled when that image is a secure-boot build; Unknown for UEFI until libvirt chose an image.",
+        new("SecureBoot", "Secure boot", "Enabled when that image is a secure-boot build (without one: when the definition the VM runs with asks for it); Unknown for UEFI when neither says. Switched at the System's SecureBoot resource.",
             "Enumeration", true, false, Values("Enabled", "Disabled", "Unknown")),
         new("NumaPolicy", "NUMA policy", "How the slot's memory is bound to its host NUMA node (the template's cpu.numaPolicy).",
             "Enumeration", true, false, Values("Strict", "Preferred", "None")),

@@ -57,8 +57,9 @@ public static class BiosResource
             FirmwareType = uefi ? "UEFI" : "BIOS",
             BootMode = BootModes.Of(template.Firmware),
             FirmwareImage = view.Loader ?? "",
-            // Only a resolved loader says whether the build is a secure-boot one; SeaBIOS has no secure boot.
-            SecureBoot = view.SecureBoot ? "Enabled" : !uefi || view.Loader is not null ? "Disabled" : "Unknown",
+            // A resolved loader says whether the build is a secure-boot one, else the definition's request (what SecureBoot
+            // reports as SecureBootCurrentBoot); SeaBIOS has no secure boot.
+            SecureBoot = view.SecureBoot ? "Enabled" : !uefi || view.Loader is not null || view.SecureBootRequested is not null ? "Disabled" : "Unknown",
             NumaPolicy = template.Cpu.NumaPolicy.ToString(),
             NumaNode = template.Cpu.NumaNode,
             Hugepages = template.Memory.Hugepages,

@@ -58,6 +58,7 @@ public static class MetadataResource
         ("BootOption_v1.xml", ["BootOption", "BootOption.v1_0_6"]),
         ("Bios_v1.xml", ["Bios", "Bios.v1_2_3"]),
         ("Settings_v1.xml", ["Settings", "Settings.v1_4_0"]),
+        ("SecureBoot_v1.xml", ["SecureBoot", "SecureBoot.v1_1_2"]),
         ("MessageRegistryFileCollection_v1.xml", ["MessageRegistryFileCollection"]),
         ("MessageRegistryFile_v1.xml", ["MessageRegistryFile", "MessageRegistryFile.v1_1_5"]),
         ("AttributeRegistry_v1.xml", ["AttributeRegistry", "AttributeRegistry.v1_3_9"]),

@@ -45,6 +45,7 @@ public static class Paths
     public static string Bios(string id) => $"{Systems}/{id}/Bios";
     public static string BiosSettings(string id) => $"{Systems}/{id}/Bios/Settings";
     public static string ResetBios(string id) => $"{Systems}/{id}/Bios/Actions/Bios.ResetBios";
+    public static string SecureBoot(string id) => $"{Systems}/{id}/SecureBoot";
     public const string Registries = "/redfish/v1/Registries";
     public static string RegistryFile(string id) => $"{Registries}/{id}";
     public static string RegistryDocument(string id, string version) => $"{Registries}/{id}/{id}.{version}";

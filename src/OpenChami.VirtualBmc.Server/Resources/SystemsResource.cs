@@ -86,6 +86,7 @@ public static class SystemsResource
         {
             LogServices = new ODataId(HostLoggerResource.LogServices(id)),
             Bios = new ODataId(Paths.Bios(id)),
+            SecureBoot = s.Template.Firmware == Firmware.Uefi ? new ODataId(Paths.SecureBoot(id)) : null,
         };
     }
 
@@ -184,6 +185,7 @@ public static class SystemsResource
         SystemInventoryResource.Map(app);
         BootOptionsResource.Map(app);
         BiosResource.Map(app);
+        SecureBootResource.Map(app);
         app.MapRedfishGet(Paths.Systems, "ComputerSystemCollection", context =>
             RedfishResponses.WriteAsync(context, Collection(RequestScope.Of(context)), RedfishJsonContext.Wire.ResourceCollection));
         app.MapRedfishGet("/redfish/v1/Systems/{id}", "ComputerSystem", GetSystemAsync);

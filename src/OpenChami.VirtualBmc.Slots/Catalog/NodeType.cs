@@ -40,6 +40,15 @@ public sealed record SlotTemplate(
     /// <summary>Where the template's <c>image</c> key was written (null when it has none), for image findings.</summary>
     public SourceLocation? ImageWhere { get; init; }
 
+    /// <summary>
+    /// Secure boot pinned by the template (<c>secureBoot: enabled | disabled</c>); null when not pinned: the operator
+    /// switches it over Redfish (off until then). Only for UEFI templates.
+    /// </summary>
+    public bool? SecureBoot { get; init; }
+
+    /// <summary>Where the template's <c>secureBoot</c> key was written (null when it has none).</summary>
+    public SourceLocation? SecureBootWhere { get; init; }
+
     /// <summary>Names that may carry a MAC or an IP: NIC devices and virtio networks.</summary>
     public IEnumerable<string> InterfaceNames =>
         Devices.Where(d => d.Kind == DeviceKind.Nic).Select(d => d.Name).Concat(Networks.Select(n => n.Name));

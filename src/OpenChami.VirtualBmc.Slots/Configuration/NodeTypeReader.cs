@@ -56,6 +56,8 @@ internal static class NodeTypeReader
             s.Where)
         {
             ImageWhere = s.Has("image") ? s.KeyWhere("image") : null,
+            SecureBoot = s.String("secureBoot") switch { "enabled" => true, "disabled" => false, _ => null },
+            SecureBootWhere = s.Has("secureBoot") ? s.KeyWhere("secureBoot") : null,
         };
     }
 

@@ -144,6 +144,14 @@ internal sealed class SlotTemplateRules : AbstractValidator<SlotTemplate>
             }
         });
         RuleFor(s => s).Custom(CloudInitData);
+        RuleFor(s => s).Custom((slot, context) =>
+        {
+            if (slot.SecureBoot is not null && slot.Firmware == Firmware.Bios)
+            {
+                context.Fail(slot.SecureBootWhere ?? slot.Where, ProblemCodes.InvalidValue,
+                    $"slot '{slot.Name}' sets 'secureBoot' but boots firmware: bios; secure boot needs UEFI firmware (firmware: uefi), or drop secureBoot");
+            }
+        });
         RuleFor(s => s.Cpu).Custom((cpu, context) =>
         {
             if (cpu.NumaPolicy == NumaPolicy.None && cpu.NumaNode is not null)

@@ -60,7 +60,17 @@ public sealed record FirmwareSettings(bool BootMenu, int BootMenuTimeoutSeconds)
 /// <summary>The slot's firmware as a definition of its VM gives it: the settable part and what libvirt chose.</summary>
 /// <param name="Loader">The firmware image libvirt resolved (null until it resolved one, e.g. before the first start).</param>
 /// <param name="SecureBoot">True when that image is a secure-boot build (libvirt's <c>&lt;loader secure="yes"&gt;</c>).</param>
-public sealed record FirmwareView(FirmwareSettings Settings, string? Loader, bool SecureBoot);
+public sealed record FirmwareView(FirmwareSettings Settings, string? Loader, bool SecureBoot)
+{
+    /// <summary>What the definition asks firmware autoselection for (secure-boot feature): null when it asks nothing.</summary>
+    public bool? SecureBootRequested { get; init; }
+}
+
+/// <summary>A UEFI slot's secure boot (<c>Systems/{id}/SecureBoot</c>).</summary>
+/// <param name="Enabled">What the VM's next power-on uses (the template's pin, else the operator's choice, else off).</param>
+/// <param name="CurrentBoot">Whether the running VM booted with it (false when off).</param>
+/// <param name="Pinned">The template pins it; the operator cannot switch it.</param>
+public sealed record SecureBootState(bool Enabled, bool CurrentBoot, bool Pinned);
 
 /// <summary>Which definition a firmware read looks at.</summary>
 public enum FirmwareDefinition

@@ -39,6 +39,15 @@ public interface ISlotRuntime
     /// <summary>Persists firmware settings for the VM's next power-on; never restarts it.</summary>
     Task SetFirmwareSettingsAsync(FirmwareSettings settings, CancellationToken cancellationToken = default);
 
+    /// <summary>A UEFI slot's secure boot: for its next power-on, as its running VM booted, and whether the template pins it.</summary>
+    Task<SecureBootState> GetSecureBootAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Persists secure boot for the VM's next power-on (which then starts from a fresh NVRAM of the matching firmware);
+    /// never restarts it. NotSupported on a BIOS slot or when the template pins it.
+    /// </summary>
+    Task SetSecureBootAsync(bool enabled, CancellationToken cancellationToken = default);
+
     /// <summary>The slot's power-restore policy, kept with its VM (LastState when never set).</summary>
     Task<PowerRestorePolicy> GetPowerRestorePolicyAsync(CancellationToken cancellationToken = default);
 

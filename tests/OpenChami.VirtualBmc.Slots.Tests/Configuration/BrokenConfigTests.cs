@@ -122,6 +122,8 @@ public sealed class BrokenConfigTests
         { "node", "    cores: 16\n    numaPolicy: strict", $"    cores: 16\n    {Marker}cores: 8\n    numaPolicy: strict", ProblemCodes.DuplicateKey, "", "key written twice" },
         { "node", "    sizeGiB: 64\n    hugepages: true", $"    sizeGiB: {Marker}0\n    hugepages: true", ProblemCodes.InvalidValue, "'sizeGiB' is 0 (a number); it must be between 1 and 65536", "zero memory" },
         { "node", "    sizeGiB: 64\n  devices:\n  - name: gpu0\n    kind: gpu\n    selector:\n      pciAddress", $"    {Marker}sizeGiB: 64\n    hugepageSize: 2M\n  devices:\n  - name: gpu0\n    kind: gpu\n    selector:\n      pciAddress", ProblemCodes.InvalidValue, "'hugepageSize' is set but 'hugepages' is not true", "page size without hugepages" },
+        { "node", "  image: ubuntu-hpc-base", $"  image: ubuntu-hpc-base\n  firmware: bios\n  {Marker}secureBoot: enabled", ProblemCodes.InvalidValue, "slot 'slot0' sets 'secureBoot' but boots firmware: bios", "secure boot pinned on a BIOS template" },
+        { "node", "  image: ubuntu-hpc-base", $"  image: ubuntu-hpc-base\n  secureBoot: {Marker}on", ProblemCodes.InvalidValue, "allowed values are enabled, disabled", "secure boot written as on" },
         { "node", "vfIndex: 1", $"vfIndex: {Marker}-1", ProblemCodes.InvalidValue, "'vfIndex' is -1 (a number); it must be between 0 and 255", "negative VF index" },
         { "host", "- name: slot1", $"- {Marker}name: slot9", ProblemCodes.UnknownSlot, "slot 'slot9' is not a slot of node type 'test-node' (did you mean 'slot0'?)", "host names a slot the type lacks" },
         { "host", "address: 127.0.0.11\n    port: 8443", $"{Marker}address: 127.0.0.10\n    port: 8443", ProblemCodes.EndpointConflict, "slot 'slot1' uses BMC endpoint 127.0.0.10:8443, already used by slot 'slot0'", "two slots on one endpoint" },
@@ -190,6 +192,20 @@ public sealed class BrokenConfigTests
         dir.Write("node.yaml", ValidNodeType);
         var result = ConfigurationLoader.Load(dir.Write("host.yaml", ValidHost));
         Assert.True(result.Succeeded, string.Join("\n", result.Problems));
+    }
+
+    [Theory]
+    [InlineData("  secureBoot: enabled\n", true)]
+    [InlineData("  secureBoot: disabled\n", false)]
+    [InlineData("", null)]
+    public void SecureBoot_IsPinnedByTheTemplateOrLeftToTheOperator(string line, bool? expected)
+    {
+        using var dir = new TempDirectory();
+        dir.Write("node.yaml", ValidNodeType.Replace("  image: ubuntu-hpc-base\n", "  image: ubuntu-hpc-base\n" + line, StringComparison.Ordinal));
+        var result = ConfigurationLoader.Load(dir.Write("host.yaml", ValidHost));
+        Assert.True(result.Succeeded, string.Join("\n", result.Problems));
+        Assert.Equal(expected, result.Value!.NodeType.FindSlot("slot0")!.SecureBoot);
+        Assert.Null(result.Value!.NodeType.FindSlot("slot1")!.SecureBoot);
     }
 
     [Fact]
