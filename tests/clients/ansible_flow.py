@@ -146,6 +146,24 @@ def _():
     assert get(SYSTEM + "/Bios/Settings")["Attributes"]["BootMenu"] == "Disabled"
 
 
+def patch(path, body):
+    return requests.patch(URL + path, auth=(USER, PASSWORD), verify=CACERT, timeout=60, json=body)
+
+
+@check("ansible_enable_secure_boot")
+def _():
+    secure_boot = SYSTEM + "/SecureBoot"
+    assert get(secure_boot)["SecureBootEnable"] is False, "off until someone switches it on"
+    result = ok(ansible("redfish_config", category="Systems", command="EnableSecureBoot"), "EnableSecureBoot")
+    assert result.get("changed") is True, result
+    assert get(secure_boot)["SecureBootEnable"] is True, "read back"
+    again = ok(ansible("redfish_config", category="Systems", command="EnableSecureBoot"), "EnableSecureBoot again")
+    assert again.get("changed") is False, "already on: %s" % again
+    # Off again for the suites after this one (the module has no DisableSecureBoot).
+    off = patch(secure_boot, {"SecureBootEnable": False})
+    assert off.status_code in (200, 204), (off.status_code, off.text[:300])
+
+
 @check("ansible_get_network_protocols")
 def _():
     protocols = info("Manager", "GetNetworkProtocols")
