@@ -7,7 +7,6 @@ using OpenChami.VirtualBmc.Server.Hosting;
 using OpenChami.VirtualBmc.Server.Protocol;
 using OpenChami.VirtualBmc.Slots.Catalog;
 using OpenChami.VirtualBmc.Slots.Runtime;
-using OpenChami.VirtualBmc.Slots.State;
 
 namespace OpenChami.VirtualBmc.Server.Resources;
 
@@ -84,18 +83,8 @@ public static class BiosResource
         BiosRegistry.Map(app);
     }
 
-    /// <summary>
-    /// A read takes the slot's VM definition when its domain is ours; a slot without one (it failed validation before one
-    /// was defined, or the domain is not ours) is read from its template, as a crawl of a failed slot must still work. Only
-    /// while libvirt is not reached is the answer "retry" (503): the definition exists but cannot be read.
-    /// </summary>
     private static Task ReadAsync(HttpContext context, Func<SlotContext, ISlotRuntime?, Task> read) =>
-        SlotRequests.ReadAsync(context, "Bios", slot => RuntimeErrors.Refusal(slot, domainOnly: true) switch
-        {
-            null => read(slot, slot.Machine),
-            { } retry when slot.Health.Domain == DomainStatus.Unknown => RedfishResponses.WriteErrorAsync(context, retry),
-            _ => read(slot, null),
-        });
+        SlotRequests.ReadAsync(context, "Bios", slot => SlotRequests.ReadDefinitionAsync(context, slot, machine => read(slot, machine)));
 
     private static readonly SlotWrite ResetBios = new("Bios.ResetBios", "Bios", BodyKind.OptionalAction, []);
 
@@ -113,11 +102,8 @@ public static class BiosResource
     private static Task PatchSettingsAsync(HttpContext context) => SlotRequests.WriteAsync(context, PatchSettings, async request =>
     {
         var pending = await PendingAsync(request.Slot, request.Machine, request.Aborted);
-        // If-Match names the settings resource's own ETag (SlotRequests' If-Match is the System's).
-        if (context.Request.Headers.IfMatch.Count > 0
-            && !RedfishResponses.IfMatchHolds(context.Request, RedfishResponses.ETagOf(JsonSerializer.SerializeToUtf8Bytes(pending, RedfishJsonContext.Wire.Bios))))
+        if (!await SlotRequests.IfMatchHoldsOrAnswerAsync(context, pending, RedfishJsonContext.Wire.Bios))
         {
-            await RedfishResponses.WriteErrorAsync(context, BaseMessages.PreconditionFailed());
             return;
         }
         var current = new FirmwareSettings(pending.Attributes.BootMenu == "Enabled", pending.Attributes.BootMenuTimeoutSeconds);

@@ -6,7 +6,6 @@ using OpenChami.VirtualBmc.Server.Hosting;
 using OpenChami.VirtualBmc.Server.Protocol;
 using OpenChami.VirtualBmc.Slots.Catalog;
 using OpenChami.VirtualBmc.Slots.Runtime;
-using OpenChami.VirtualBmc.Slots.State;
 
 namespace OpenChami.VirtualBmc.Server.Resources;
 
@@ -54,19 +53,8 @@ public static class SecureBootResource
                 {
                     return;
                 }
-                // As Bios: a slot without a domain of ours is read from its template; only "libvirt not reached" is 503.
-                switch (RuntimeErrors.Refusal(slot, domainOnly: true))
-                {
-                    case null:
-                        await RedfishResponses.WriteAsync(context, await ReadAsync(slot, slot.Machine, context.RequestAborted), RedfishJsonContext.Wire.SecureBoot);
-                        break;
-                    case { } retry when slot.Health.Domain == DomainStatus.Unknown:
-                        await RedfishResponses.WriteErrorAsync(context, retry);
-                        break;
-                    default:
-                        await RedfishResponses.WriteAsync(context, await ReadAsync(slot, null, context.RequestAborted), RedfishJsonContext.Wire.SecureBoot);
-                        break;
-                }
+                await SlotRequests.ReadDefinitionAsync(context, slot, async machine =>
+                    await RedfishResponses.WriteAsync(context, await ReadAsync(slot, machine, context.RequestAborted), RedfishJsonContext.Wire.SecureBoot));
             }));
         app.MapRedfishPatch("/redfish/v1/Systems/{id}/SecureBoot", "SecureBoot", PatchAsync);
     }
@@ -103,11 +91,8 @@ public static class SecureBootResource
         await SlotRequests.WriteAsync(context, Patch, async request =>
         {
             var before = await ReadAsync(request.Slot, request.Machine, request.Aborted);
-            // If-Match names this resource's own ETag (SlotRequests' If-Match is the System's).
-            if (context.Request.Headers.IfMatch.Count > 0
-                && !RedfishResponses.IfMatchHolds(context.Request, RedfishResponses.ETagOf(JsonSerializer.SerializeToUtf8Bytes(before, RedfishJsonContext.Wire.SecureBoot))))
+            if (!await SlotRequests.IfMatchHoldsOrAnswerAsync(context, before, RedfishJsonContext.Wire.SecureBoot))
             {
-                await RedfishResponses.WriteErrorAsync(context, BaseMessages.PreconditionFailed());
                 return;
             }
             var wanted = request.Body.GetProperty("SecureBootEnable").GetBoolean();

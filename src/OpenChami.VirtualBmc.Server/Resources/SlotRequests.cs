@@ -4,6 +4,7 @@ using OpenChami.VirtualBmc.Server.Hosting;
 using OpenChami.VirtualBmc.Server.Protocol;
 using OpenChami.VirtualBmc.Slots.Images;
 using OpenChami.VirtualBmc.Slots.Runtime;
+using OpenChami.VirtualBmc.Slots.State;
 
 namespace OpenChami.VirtualBmc.Server.Resources;
 
@@ -50,6 +51,35 @@ public static class SlotRequests
         {
             await RedfishResponses.WriteErrorAsync(context, RuntimeErrors.ToMessage(e, slot, resourceType));
         }
+    }
+
+    /// <summary>
+    /// A read of what the slot's VM definition says (its firmware settings, its secure boot): with the VM when its domain is
+    /// ours; a slot without one (it failed validation before one was defined, or the domain is not ours) is read from its
+    /// template (the read gets a null VM), as a crawl of a failed slot must still work. Only while libvirt is not reached
+    /// is the answer "retry" (503): the definition exists but cannot be read.
+    /// </summary>
+    public static Task ReadDefinitionAsync(HttpContext context, SlotContext slot, Func<ISlotRuntime?, Task> read) =>
+        RuntimeErrors.Refusal(slot, domainOnly: true) switch
+        {
+            null => read(slot.Machine),
+            { } retry when slot.Health.Domain == DomainStatus.Unknown => RedfishResponses.WriteErrorAsync(context, retry),
+            _ => read(null),
+        };
+
+    /// <summary>
+    /// If-Match against a sub-resource's own representation (the pipeline's If-Match names the System): true when absent or
+    /// equal; otherwise answers 412 and returns false.
+    /// </summary>
+    public static async Task<bool> IfMatchHoldsOrAnswerAsync<T>(HttpContext context, T current, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
+    {
+        if (context.Request.Headers.IfMatch.Count == 0
+            || RedfishResponses.IfMatchHolds(context.Request, RedfishResponses.ETagOf(JsonSerializer.SerializeToUtf8Bytes(current, typeInfo))))
+        {
+            return true;
+        }
+        await RedfishResponses.WriteErrorAsync(context, BaseMessages.PreconditionFailed());
+        return false;
     }
 
     public static async Task WriteAsync(HttpContext context, SlotWrite write, Func<SlotRequest, Task> run, SlotContext? slot = null)
