@@ -98,7 +98,7 @@ public static class DomainXml
             SetSecureBoot(body, false);
         }
         var hash = TemplateHash(slot, placement, options);
-        body.AddFirst(new XElement("metadata", Metadata(slot.Name, options.HostId, hash, boot)));
+        body.AddFirst(new XElement("metadata", Metadata(new SlotMetadata(slot.Name, options.HostId, hash, boot))));
         body.AddFirst(new XElement("uuid", slot.Identity.Uuid.ToString("D", CultureInfo.InvariantCulture)));
         body.AddFirst(new XElement("name", options.DomainName(slot.Name)));
         return new XDocument(body);
@@ -117,15 +117,18 @@ public static class DomainXml
         return Convert.ToHexStringLower(bytes);
     }
 
-    /// <summary>The metadata element: slot name, host id, template hash, the pending boot override and the boot order when set.</summary>
-    internal static XElement Metadata(string slotName, string hostId, string templateHash, BootOverride? boot, IReadOnlyList<BootSource>? order = null,
-        bool? secureBoot = null, bool? nvramSecureBoot = null)
+    /// <summary>
+    /// The metadata element <see cref="ParseMetadata"/> reads back: slot name, host id, template hash, the pending boot
+    /// override, and the boot order and secure boot when set.
+    /// </summary>
+    internal static XElement Metadata(SlotMetadata metadata)
     {
+        var (boot, order, secureBoot, nvramSecureBoot) = (metadata.BootOverride, metadata.BootOrder, metadata.SecureBoot, metadata.NvramSecureBoot);
         var element = new XElement(Ns + "slot",
             new XAttribute(XNamespace.Xmlns + MetadataKey, MetadataNamespace),
-            new XAttribute("name", slotName),
-            new XAttribute("host", hostId),
-            new XAttribute("templateHash", templateHash));
+            new XAttribute("name", metadata.SlotName),
+            new XAttribute("host", metadata.HostId),
+            new XAttribute("templateHash", metadata.TemplateHash));
         if (boot is { IsActive: true })
         {
             element.Add(new XElement(Ns + "bootOverride",
@@ -134,7 +137,7 @@ public static class DomainXml
                 new XAttribute("mode", boot.Mode),
                 boot.HttpBootUri is { } uri ? new XAttribute("httpBootUri", uri) : null));
         }
-        if (order is not null && !Slots.Runtime.BootOrder.AreEqual(order, Slots.Runtime.BootOrder.Default))
+        if (!Slots.Runtime.BootOrder.AreEqual(order, Slots.Runtime.BootOrder.Default))
         {
             element.Add(new XElement(Ns + "bootOrder", new XAttribute("devices", string.Join(",", order))));
         }

@@ -216,7 +216,7 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         }
         if (pending)
         {
-            Redefine(conn, dom, metadata! with { NvramSecureBoot = EffectiveSecureBoot(metadata) }, metadata!.BootOverride);
+            Redefine(conn, dom, metadata! with { NvramSecureBoot = EffectiveSecureBoot(metadata) });
         }
     }
 
@@ -244,7 +244,7 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         return _hypervisor.RunSlotAsync(this, "set secure boot", (conn, dom) =>
         {
             var metadata = OurMetadata(dom);
-            Redefine(conn, dom, metadata with { SecureBoot = enabled }, metadata.BootOverride);
+            Redefine(conn, dom, metadata with { SecureBoot = enabled });
             return true;
         }, cancellationToken);
     }
@@ -272,7 +272,7 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         // Unknown while the definition changes: a read meanwhile goes to libvirt, queued behind this revert, instead of
         // answering the override the definition no longer has.
         _boot = null;
-        Redefine(conn, dom, metadata, null);
+        Redefine(conn, dom, metadata with { BootOverride = null });
         _boot = BootOverride.Default(DomainXml.BootModeOf(Slot));
         OncePending = false;
         return true;
@@ -291,20 +291,19 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
     }
 
     /// <summary>
-    /// Redefines the persistent domain with a boot override and order and the secure boot the metadata asks for (the
-    /// template's pin stays as rendered; the rest of its definition kept).
+    /// Redefines the persistent domain as <paramref name="wanted"/> says: its boot override and order in &lt;os&gt;&lt;boot&gt;,
+    /// the operator's secure boot (the template's pin stays as rendered), and the metadata itself; the rest of the
+    /// definition is kept.
     /// </summary>
-    private void Redefine(LibvirtConnection conn, LibvirtDomain dom, SlotMetadata metadata, BootOverride? boot, IReadOnlyList<BootSource>? order = null)
+    private void Redefine(LibvirtConnection conn, LibvirtDomain dom, SlotMetadata wanted)
     {
-        order ??= metadata.BootOrder;
         var xml = XDocument.Parse(dom.GetXmlDesc(inactive: true));
-        DomainXml.SetBootOrder(xml, boot, order);
-        if (Slot.Template is { Firmware: Firmware.Uefi, SecureBoot: null } && metadata.SecureBoot is { } secure)
+        DomainXml.SetBootOrder(xml, wanted.BootOverride, wanted.BootOrder);
+        if (Slot.Template is { Firmware: Firmware.Uefi, SecureBoot: null } && wanted.SecureBoot is { } secure)
         {
             DomainXml.SetSecureBoot(xml.Root!, secure);
         }
-        DomainXml.SetMetadata(xml, DomainXml.Metadata(metadata.SlotName, metadata.HostId, metadata.TemplateHash, boot, order,
-            metadata.SecureBoot, metadata.NvramSecureBoot));
+        DomainXml.SetMetadata(xml, DomainXml.Metadata(wanted));
         using var _ = conn.Define(xml.ToString(SaveOptions.DisableFormatting));
     }
 
@@ -338,7 +337,7 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         {
             var metadata = OurMetadata(dom);
             _order = null; // unknown if the redefinition fails half-way
-            Redefine(conn, dom, metadata, metadata.BootOverride, copy);
+            Redefine(conn, dom, metadata with { BootOrder = copy });
             _order = copy;
             return true;
         }, cancellationToken);
@@ -400,7 +399,7 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         {
             var metadata = OurMetadata(dom);
             _boot = null; // unknown if the redefinition fails half-way
-            Redefine(conn, dom, metadata, effective);
+            Redefine(conn, dom, metadata with { BootOverride = effective });
             _boot = effective ?? BootOverride.Default(mode);
             OnceSetDuringRun = dom.RunId;
             OncePending = effective?.Enabled == BootOverrideEnabled.Once;

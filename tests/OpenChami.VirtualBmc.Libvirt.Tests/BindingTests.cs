@@ -144,7 +144,7 @@ public sealed class BindingTests : IDisposable
     {
         using var dom = _conn.Define(MinimalXml());
         Assert.Null(dom.GetMetadata(DomainXml.MetadataNamespace));
-        var element = DomainXml.Metadata("slotX", "hostY", "abc123", new BootOverride(BootSource.Pxe, BootOverrideEnabled.Once, BootMode.Uefi));
+        var element = DomainXml.Metadata(new SlotMetadata("slotX", "hostY", "abc123", new BootOverride(BootSource.Pxe, BootOverrideEnabled.Once, BootMode.Uefi)));
         // Through the API the element goes without its namespace: libvirt adds it with the key as prefix.
         dom.SetMetadata(StripNamespace(element).ToString(), DomainXml.MetadataKey, DomainXml.MetadataNamespace);
         var parsed = DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace));

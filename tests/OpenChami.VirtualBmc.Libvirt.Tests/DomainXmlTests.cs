@@ -159,10 +159,10 @@ public sealed class DomainXmlTests
     public void Boot_order_is_kept_in_the_metadata_and_an_override_goes_before_it()
     {
         IReadOnlyList<BootSource> order = [BootSource.Cd, BootSource.Hdd];
-        var metadata = DomainXml.Metadata("slot0", "host", "hash", null, order);
+        var metadata = DomainXml.Metadata(new SlotMetadata("slot0", "host", "hash", null) { BootOrder = order });
         Assert.Equal(order, DomainXml.ParseMetadata(metadata.ToString())!.BootOrder);
         // The default is not written; an order we would not have written reads as the default.
-        Assert.Null(DomainXml.Metadata("slot0", "host", "hash", null, BootOrder.Default).Elements().FirstOrDefault());
+        Assert.Null(DomainXml.Metadata(new SlotMetadata("slot0", "host", "hash", null) { BootOrder = BootOrder.Default }).Elements().FirstOrDefault());
         foreach (var written in new[] { "Cd,Cd", "Hdd,Floppy", "", "UefiHttp" })
         {
             var tampered = new XElement(metadata);
@@ -250,12 +250,12 @@ public sealed class DomainXmlTests
         Assert.Null(biosRoot.Element("os")!.Attribute("firmware"));
 
         // The operator's choice and what the NVRAM was made for live in the metadata; never set, nothing is written.
-        var metadata = DomainXml.Metadata("slot0", "host", "hash", null, null, secureBoot: true, nvramSecureBoot: false);
+        var metadata = DomainXml.Metadata(new SlotMetadata("slot0", "host", "hash", null) { SecureBoot = true, NvramSecureBoot = false });
         var parsed = DomainXml.ParseMetadata(metadata.ToString())!;
         Assert.Equal((true, false), (parsed.SecureBoot, parsed.NvramSecureBoot));
-        var never = DomainXml.ParseMetadata(DomainXml.Metadata("slot0", "host", "hash", null).ToString())!;
+        var never = DomainXml.ParseMetadata(DomainXml.Metadata(new SlotMetadata("slot0", "host", "hash", null)).ToString())!;
         Assert.Equal((null, null), (never.SecureBoot, never.NvramSecureBoot));
-        Assert.Empty(DomainXml.Metadata("slot0", "host", "hash", null).Elements());
+        Assert.Empty(DomainXml.Metadata(new SlotMetadata("slot0", "host", "hash", null)).Elements());
     }
 
     [Fact]

@@ -427,7 +427,7 @@ public sealed class HypervisorTests : IAsyncLifetime
         {
             var xml = XDocument.Parse(dom.GetXmlDesc(inactive: true));
             var metadata = DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace))!;
-            DomainXml.SetMetadata(xml, DomainXml.Metadata(metadata.SlotName, metadata.HostId, metadata.TemplateHash, cd));
+            DomainXml.SetMetadata(xml, DomainXml.Metadata(new SlotMetadata(metadata.SlotName, metadata.HostId, metadata.TemplateHash, cd)));
             using var _ = _observer.Define(xml.ToString(SaveOptions.DisableFormatting));
         }
         BootOverride? seen = null;
