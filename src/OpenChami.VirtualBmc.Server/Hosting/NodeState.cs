@@ -63,6 +63,12 @@ public sealed class SlotContext(Slot slot, ISlotRuntime? machine, SlotState stat
 public sealed record EndpointScope(IReadOnlyList<SlotContext> Slots, bool IsHostEndpoint)
 {
     public SlotContext? Find(string id) => Slots.FirstOrDefault(s => s.Name == id);
+
+    /// <summary>The slot a slot endpoint serves; null on the host endpoint.</summary>
+    public string? SlotName => IsHostEndpoint ? null : Slots[0].Name;
+
+    /// <summary>Whether a record about <paramref name="slot"/> (null: about no one slot) is this endpoint's to show.</summary>
+    public bool Shows(string? slot) => IsHostEndpoint || slot is null || slot == Slots[0].Name;
 }
 
 /// <summary>The node as served: configuration, per-slot state, and which scope each listener answers for.</summary>

@@ -30,7 +30,7 @@ public static class AuditLogResource
         app.MapRedfishAdministratorGet(Paths.ManagerLogEntries(ServiceId), "LogEntryCollection", context =>
         {
             var scope = RequestScope.Of(context);
-            var entries = AuditTail.Read(FileOf(context), Shown, r => IsVisible(scope, r)).Select(Entry).ToList();
+            var entries = AuditTail.Read(FileOf(context), Shown, r => scope.Shows(r.Slot)).Select(Entry).ToList();
             return RedfishResponses.WriteAsync(context, new LogEntryCollection(Paths.ManagerLogEntries(ServiceId), "#LogEntryCollection.LogEntryCollection",
                 "Audit Log Entries", entries.Count, entries) { Description = "Audit log: every state change, who made it and its outcome (never cleared over Redfish)" }, RedfishJsonContext.Wire.LogEntryCollection);
         });
@@ -38,7 +38,7 @@ public static class AuditLogResource
         {
             var id = (string?)context.Request.RouteValues["entry"] ?? "";
             return long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var offset)
-                && AuditTail.ReadAt(FileOf(context), offset) is { } line && IsVisible(RequestScope.Of(context), line.Record)
+                && AuditTail.ReadAt(FileOf(context), offset) is { } line && RequestScope.Of(context).Shows(line.Record.Slot)
                 ? RedfishResponses.WriteAsync(context, Entry(line), RedfishJsonContext.Wire.LogEntry)
                 : RedfishResponses.WriteErrorAsync(context, BaseMessages.ResourceNotFound("LogEntry", id));
         });
@@ -50,9 +50,6 @@ public static class AuditLogResource
     }
 
     private static string FileOf(HttpContext context) => context.RequestServices.GetRequiredService<AuditLog>().FilePath;
-
-    private static bool IsVisible(EndpointScope scope, AuditRecord record) =>
-        scope.IsHostEndpoint || record.Slot is null || record.Slot == scope.Slots[0].Name;
 
     private static LogService Service() => new(
         Paths.ManagerLogService(ServiceId),

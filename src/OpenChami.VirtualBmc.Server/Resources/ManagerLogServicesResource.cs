@@ -56,7 +56,7 @@ public static class ManagerLogServicesResource
             }
             var scope = RequestScope.Of(context);
             var user = context.Features.Get<RequestIdentity>()?.UserName ?? "unknown";
-            Log(context).Clear(e => IsVisible(scope, e), user, scope.IsHostEndpoint ? null : scope.Slots[0].Name);
+            Log(context).Clear(e => scope.Shows(e.Slot), user, scope.SlotName);
             context.Features.Get<Audit.AuditScope>()?.Detail = "event log cleared";
             RedfishResponses.NoContent(context);
         });
@@ -68,10 +68,8 @@ public static class ManagerLogServicesResource
     private static IEnumerable<BmcEvent> Visible(HttpContext context)
     {
         var scope = RequestScope.Of(context);
-        return Log(context).Entries.Where(e => IsVisible(scope, e));
+        return Log(context).Entries.Where(e => scope.Shows(e.Slot));
     }
-
-    private static bool IsVisible(EndpointScope scope, BmcEvent e) => scope.IsHostEndpoint || e.Slot is null || e.Slot == scope.Slots[0].Name;
 
     private static LogService Service(BmcEventLog log) => new(
         Paths.ManagerLogService(EventLogId),

@@ -84,7 +84,7 @@ public static class ManagerResetResource
         context.Features.Get<Audit.AuditScope>()?.Detail = detail;
         context.RequestServices.GetRequiredService<Events.BmcEventLog>().Record(
             Events.BmcEventMessages.ManagerReset(type!, context.Features.Get<RequestIdentity>()?.UserName ?? "unknown", detail),
-            scope.IsHostEndpoint ? null : scope.Slots[0].Name);
+            scope.SlotName);
         RedfishResponses.NoContent(context);
     }
 
