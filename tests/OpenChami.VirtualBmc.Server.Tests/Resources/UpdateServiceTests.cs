@@ -141,4 +141,18 @@ public sealed class DpkgStatusTests : IDisposable
         Assert.Null(dpkg.InstalledVersion("ovmf-ia32"));
         Assert.Null(new DpkgStatus(Path.Combine(_dir.Path, "missing")).InstalledVersion("ovmf"));
     }
+
+    [Fact]
+    public void InstalledVersion_FollowsAnUpgradeAndARemoval()
+    {
+        var path = _dir.Write("status", "Package: ovmf\nStatus: install ok installed\nVersion: 2022.11-6\n");
+        var dpkg = new DpkgStatus(path);
+        Assert.Equal("2022.11-6", dpkg.InstalledVersion("ovmf"));
+        // dpkg replaces the file: a new time (and here the same length), so the next read scans it again.
+        File.WriteAllText(path, "Package: ovmf\nStatus: install ok installed\nVersion: 2022.11-7\n");
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
+        Assert.Equal("2022.11-7", dpkg.InstalledVersion("ovmf"));
+        File.Delete(path);
+        Assert.Null(dpkg.InstalledVersion("ovmf"));
+    }
 }
