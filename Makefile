@@ -10,7 +10,7 @@ DEMO_CONFIG   := examples/demo/host.yaml
 RESULTS       := TestResults
 # Debian packages the build, the demo and the tests need. xorriso and python3-yaml: the unit tier reads the NoCloud
 # seed back with an ISO 9660 implementation other than ours and with PyYAML, the YAML parser cloud-init uses.
-DEB_PACKAGES  := libvirt0 libvirt-clients libssh-4 openssh-client sshpass ca-certificates curl jq xorriso python3-yaml
+DEB_PACKAGES  := libvirt0 ovmf libvirt-clients libssh-4 openssh-client sshpass ca-certificates curl jq xorriso python3-yaml
 
 .PHONY: help deps build demo test package package-test bench clean
 

@@ -32,7 +32,7 @@ Architecture: amd64
 Maintainer: OpenCHAMI <packaging@openchami.org>
 Installed-Size: $installed_kib
 Depends: libc6 (>= 2.27), libgcc-s1, libstdc++6, libssl3 | libssl1.1, libvirt0, libssh-4, adduser
-Recommends: libvirt-daemon-system
+Recommends: libvirt-daemon-system, ovmf
 Section: admin
 Priority: optional
 Homepage: https://openchami.org/

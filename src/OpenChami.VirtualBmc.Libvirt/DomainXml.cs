@@ -33,6 +33,12 @@ public sealed record DomainRenderOptions(string DomainType, string HostId, bool 
     public string? BootDiskImage { get; init; }
 
     /// <summary>
+    /// When set, the VM also gets a QEMU user-mode (slirp) virtio NIC: the guest reaches the host's loopback as
+    /// 10.0.2.2 with no bridge or DHCP server on the host. For the QEMU test tier's UEFI HTTP boot; never in production.
+    /// </summary>
+    public bool UserModeNetwork { get; init; }
+
+    /// <summary>
     /// The host's state directory (absolute). When set, a slot with an image gets its root disk
     /// (<see cref="SlotStorage.RootDisk"/>, qcow2, writable virtio <c>vda</c>) and a slot whose template asks for a local
     /// seed gets it (<see cref="SlotStorage.Seed"/>, read-only virtio <c>vdb</c>). Null: diskless (network boot).
@@ -97,6 +103,7 @@ public static class DomainXml
             // explicitly, as libvirt's autoselection would otherwise take the first descriptor, which may be secure.
             SetSecureBoot(body, false);
         }
+        SetNvram(body, NvramPath(slot, options));
         var hash = TemplateHash(slot, placement, options);
         body.AddFirst(new XElement("metadata", Metadata(new SlotMetadata(slot.Name, options.HostId, hash, boot))));
         body.AddFirst(new XElement("uuid", slot.Identity.Uuid.ToString("D", CultureInfo.InvariantCulture)));
@@ -539,6 +546,10 @@ public static class DomainXml
                 source,
                 new XElement("model", new XAttribute("type", "virtio"))));
         }
+        if (options.UserModeNetwork)
+        {
+            devices.Add(new XElement("interface", new XAttribute("type", "user"), new XElement("model", new XAttribute("type", "virtio"))));
+        }
         var serialDevice = new XElement("serial", new XAttribute("type", "pty"));
         if (options.SerialLogPath(slot.Name) is { } log)
         {
@@ -579,6 +590,52 @@ public static class DomainXml
         {
             serial.AddFirst(new XElement(want)); // libvirt wants <log> before <target>
         }
+        return true;
+    }
+
+    /// <summary>
+    /// A UEFI slot's NVRAM file, in the slot's state directory (<see cref="SlotStorage.Nvram"/>) rather than libvirt's
+    /// default under /var/lib/libvirt, so the service — which runs unprivileged there — can hand the firmware an HTTP
+    /// boot URI (<see cref="EfiVariableStore"/>). Null for BIOS slots and without a state directory.
+    /// </summary>
+    public static string? NvramPath(Slot slot, DomainRenderOptions options) =>
+        slot.Template.Firmware == Firmware.Uefi && options.StateDirectory is { } state ? SlotStorage.For(state, slot.Name).Nvram : null;
+
+    /// <summary>The NVRAM file a domain document names (<c>&lt;os&gt;&lt;nvram&gt;</c>), or null.</summary>
+    public static string? NvramOf(XDocument domain) =>
+        domain.Root?.Element("os")?.Element("nvram")?.Value.Trim() is { Length: > 0 } path ? path : null;
+
+    /// <summary>The variable template libvirt made a running domain's NVRAM from (live XML only), or null.</summary>
+    public static string? NvramTemplateOf(XDocument domain) =>
+        domain.Root?.Element("os")?.Element("nvram")?.Attribute("template")?.Value is { Length: > 0 } path ? path : null;
+
+    private static void SetNvram(XElement domain, string? path)
+    {
+        var os = domain.Element("os");
+        if (os is null || path is null)
+        {
+            return;
+        }
+        os.Elements("nvram").Remove();
+        var nvram = new XElement("nvram", path);
+        if (os.Element("firmware") is { } firmware) firmware.AddAfterSelf(nvram);
+        else if (os.Element("type") is { } type) type.AddAfterSelf(nvram);
+        else os.AddFirst(nvram);
+    }
+
+    /// <summary>
+    /// Gives a defined UEFI domain (its persistent XML) the NVRAM file its rendering names, like <see cref="ApplySerialLog"/>:
+    /// not drift, the host's choice of place. True when it changed something. The old file is left where it was; the
+    /// firmware starts from its template once, as after a NVRAM reset.
+    /// </summary>
+    public static bool ApplyNvram(XDocument defined, XDocument expected)
+    {
+        var want = NvramOf(expected);
+        if (want is null || NvramOf(defined) == want || defined.Root?.Element("os") is null)
+        {
+            return false;
+        }
+        SetNvram(defined.Root, want);
         return true;
     }
 

@@ -38,6 +38,9 @@ internal sealed unsafe class LibvirtDomain : IDisposable
     /// <summary>VIR_DOMAIN_START_RESET_NVRAM (libvirt 8.1+): the NVRAM is recreated from its template. The test driver refuses it.</summary>
     public const uint StartResetNvram = 0x20;
 
+    /// <summary>VIR_DOMAIN_START_PAUSED: QEMU is launched (firmware chosen, NVRAM made) but no vCPU runs.</summary>
+    public const uint StartPaused = 0x1;
+
     public void Create(uint flags) => Errors.Check(NativeMethods.virDomainCreateWithFlags(_handle, flags), "virDomainCreateWithFlags");
 
     public void Destroy() => Errors.Check(NativeMethods.virDomainDestroy(_handle), "virDomainDestroy");

@@ -326,9 +326,9 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
             {
                 drift.Add(new DriftItem("template hash", hash, metadata.TemplateHash));
             }
-            if (define && drift.Count == 0 && DomainXml.ApplySerialLog(persistent, expected))
+            if (define && drift.Count == 0 && (DomainXml.ApplySerialLog(persistent, expected) | DomainXml.ApplyNvram(persistent, expected)))
             {
-                // The host's serial console log (libvirt.serialLogDirectory) changed: not drift, applied at the next start.
+                // The host's serial console log (libvirt.serialLogDirectory) or NVRAM place changed: not drift, applied at the next start.
                 using var _ = connection.Define(persistent.ToString());
             }
             var power = PowerStateMapping.FromDomainState(byName.GetState().State);

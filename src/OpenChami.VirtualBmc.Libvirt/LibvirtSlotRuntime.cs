@@ -129,9 +129,10 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         {
             var before = PowerStateMapping.FromDomainState(dom.GetState().State);
             var operations = ResetPlan.For(type, before);
-            if (type == ResetType.ForceRestart && before != PowerState.Off && (BootConfigPending(dom) || SecureBootPending(dom)))
+            if (type == ResetType.ForceRestart && before != PowerState.Off && (BootConfigPending(dom) || SecureBootPending(dom) || HttpBootPending(dom)))
             {
-                // A hard reset keeps the running configuration (and firmware); a changed boot order or secure boot needs a cold start.
+                // A hard reset keeps the running configuration (and firmware); a changed boot order or secure boot, or an
+                // HTTP boot URI for the firmware, needs a cold start.
                 operations = [PowerOperation.Destroy, PowerOperation.Start];
             }
             foreach (var operation in operations)
@@ -149,6 +150,7 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         {
             case PowerOperation.Start:
                 EnsureRootDisk();
+                EnsureNvramDirectory(dom);
                 StartWithFirmware(conn, dom);
                 RevertOnceOverride(conn, dom);
                 break;
@@ -186,6 +188,28 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         }
     }
 
+    /// <summary>
+    /// libvirt makes a UEFI slot's NVRAM file at its first start but not the directory it is in (the slot's state
+    /// directory, which a diskless slot has no other reason to have); group-readable like the provisioner's, for QEMU.
+    /// </summary>
+    private static void EnsureNvramDirectory(LibvirtDomain dom)
+    {
+        if (DomainXml.NvramOf(XDocument.Parse(dom.GetXmlDesc(inactive: true))) is { } nvram && Path.GetDirectoryName(nvram) is { } directory)
+        {
+            try
+            {
+                Directory.CreateDirectory(directory, StateDirectoryMode);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new SlotRuntimeException(SlotRuntimeErrorKind.Failed, $"cannot make the directory of the VM's NVRAM {nvram}: {e.Message}", e);
+            }
+        }
+    }
+
+    private const UnixFileMode StateDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
+
     /// <summary>The secure boot the slot's next power-on uses: the template's pin, else the operator's choice, else off.</summary>
     private bool EffectiveSecureBoot(SlotMetadata? metadata) =>
         Slot.Template.Firmware == Firmware.Uefi && (Slot.Template.SecureBoot ?? metadata?.SecureBoot ?? false);
@@ -193,6 +217,9 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
     /// <summary>Secure boot changed since the VM's NVRAM was last created at a start through the BMC.</summary>
     private bool SecureBootPending(SlotMetadata? metadata) =>
         metadata is not null && Slot.Template.Firmware == Firmware.Uefi && (metadata.NvramSecureBoot ?? false) != EffectiveSecureBoot(metadata);
+
+    private bool HttpBootPending(LibvirtDomain dom) =>
+        !_hypervisor.Uri.StartsWith("test:", StringComparison.Ordinal) && HttpBootUri(DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace))) is not null;
 
     private bool SecureBootPending(LibvirtDomain dom) =>
         SecureBootPending(DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace)));
@@ -206,7 +233,13 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
     {
         var metadata = DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace));
         var pending = SecureBootPending(metadata);
-        if (pending && !_hypervisor.Uri.StartsWith("test:", StringComparison.Ordinal))
+        var testDriver = _hypervisor.Uri.StartsWith("test:", StringComparison.Ordinal);
+        if (!testDriver && HttpBootUri(metadata) is { } uri)
+        {
+            HandHttpBootUriToFirmware(dom, uri, resetNvram: pending);
+            dom.Create();
+        }
+        else if (pending && !testDriver)
         {
             dom.Create(LibvirtDomain.StartResetNvram);
         }
@@ -218,6 +251,78 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         {
             Redefine(conn, dom, metadata! with { NvramSecureBoot = EffectiveSecureBoot(metadata) });
         }
+    }
+
+    /// <summary>The URI of an active UefiHttp override on a UEFI slot, which the next power-on hands to the firmware.</summary>
+    private string? HttpBootUri(SlotMetadata? metadata) =>
+        Slot.Template.Firmware == Firmware.Uefi && metadata?.BootOverride is { Target: BootSource.UefiHttp, HttpBootUri: { Length: > 0 } uri }
+            ? uri
+            : null;
+
+    /// <summary>
+    /// Writes the HTTP boot URI into the VM's NVRAM as the boot option its firmware takes next (BootNext, consumed by that
+    /// one boot). The domain is off. libvirt picks the firmware, and makes the NVRAM from its variable template, only at a
+    /// start: when the file is missing, a secure-boot change needs it recreated, or this service may not rewrite it, the
+    /// domain is started paused (no vCPU runs) and destroyed, and a file libvirt made for another owner is replaced by a
+    /// copy of the same template.
+    /// </summary>
+    private void HandHttpBootUriToFirmware(LibvirtDomain dom, string uri, bool resetNvram)
+    {
+        var nvram = DomainXml.NvramOf(XDocument.Parse(dom.GetXmlDesc(inactive: true)))
+            ?? throw new SlotRuntimeException(SlotRuntimeErrorKind.NotSupported,
+                $"slot {SlotName}: its domain names no NVRAM file, so the HTTP boot URI cannot be handed to its firmware (the service gives it one at start-up when stateDirectory is set)");
+        try
+        {
+            if (resetNvram || !CanRewrite(nvram))
+            {
+                dom.Create(LibvirtDomain.StartPaused | (resetNvram ? LibvirtDomain.StartResetNvram : 0));
+                string? template;
+                try
+                {
+                    template = DomainXml.NvramTemplateOf(XDocument.Parse(dom.GetXmlDesc()));
+                }
+                finally
+                {
+                    dom.Destroy();
+                }
+                if (!CanRewrite(nvram))
+                {
+                    if (template is null)
+                    {
+                        throw new SlotRuntimeException(SlotRuntimeErrorKind.Failed, $"slot {SlotName}: libvirt named no NVRAM template for its firmware");
+                    }
+                    ReplaceFile(nvram, File.ReadAllBytes(template));
+                }
+            }
+            var store = EfiVariableStore.Parse(File.ReadAllBytes(nvram));
+            store.SetHttpBootNext(uri);
+            ReplaceFile(nvram, store.ToArray());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or InvalidOperationException)
+        {
+            throw new SlotRuntimeException(SlotRuntimeErrorKind.Failed, $"slot {SlotName}: cannot hand the HTTP boot URI to its firmware through {nvram}: {e.Message}", e);
+        }
+    }
+
+    private static bool CanRewrite(string path)
+    {
+        try
+        {
+            using var _ = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whole-file replace through a temporary file and a rename, so a crash leaves the old NVRAM or the new one.</summary>
+    private static void ReplaceFile(string path, byte[] content)
+    {
+        var temporary = path + ".new";
+        File.WriteAllBytes(temporary, content);
+        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>From the domain's metadata and running definition; a BIOS slot has none (always off).</summary>

@@ -233,6 +233,31 @@ public sealed class DomainXmlTests
     }
 
     [Fact]
+    public void A_uefi_slot_keeps_its_nvram_in_its_state_directory_outside_the_template_hash_and_applied_to_defined_domains()
+    {
+        var uefi = TestSlots.DemoSite.Slots.First(s => s.Template.Firmware == Firmware.Uefi);
+        var bios = uefi with { Template = uefi.Template with { Firmware = Firmware.Bios } };
+        var placement = TestSlots.Placement(uefi);
+        var options = TestSlots.Options("x-") with { StateDirectory = "/var/lib/openchami-vbmc" };
+
+        var rendered = DomainXml.Render(uefi, placement, options);
+        Assert.Equal($"/var/lib/openchami-vbmc/slots/{uefi.Name}/nvram.fd", DomainXml.NvramOf(rendered));
+        Assert.Equal(["type", "firmware", "nvram"], rendered.Root!.Element("os")!.Elements().Take(3).Select(e => e.Name.LocalName));
+        Assert.Null(DomainXml.NvramOf(DomainXml.Render(bios, placement, options)));
+        Assert.Null(DomainXml.NvramOf(DomainXml.Render(uefi, placement, options with { StateDirectory = null })));
+
+        // A domain defined before (libvirt's default NVRAM place) gets the rendered one; applying twice changes nothing.
+        var defined = DomainXml.Render(uefi, placement, options);
+        defined.Root!.Element("os")!.Element("nvram")!.Value = "/var/lib/libvirt/qemu/nvram/x-slot_VARS.fd";
+        Assert.True(DomainXml.ApplyNvram(defined, rendered));
+        Assert.Equal(DomainXml.NvramOf(rendered), DomainXml.NvramOf(defined));
+        Assert.Single(defined.Root!.Element("os")!.Elements("nvram"));
+        Assert.False(DomainXml.ApplyNvram(defined, rendered));
+        var biosDefined = DomainXml.Render(bios, placement, options);
+        Assert.False(DomainXml.ApplyNvram(biosDefined, DomainXml.Render(bios, placement, options)));
+    }
+
+    [Fact]
     public void Secure_boot_pinned_by_the_template_is_template_the_operators_choice_is_not()
     {
         var slot = TestSlots.DemoSite.Slots.First(s => s.Template.Firmware == Firmware.Uefi);

@@ -54,13 +54,16 @@ internal sealed class QemuServiceNode : IAsyncDisposable
     /// the product's path: a local image catalog lists disk.img (raw, its SHA-256 computed here) and the slot's root disk
     /// is a writable qcow2 overlay on the service's verified copy of it.
     /// </summary>
-    public static async Task<QemuServiceNode> StartAsync(string name, string address, bool rootDiskFromCatalog = false, int? sshPort = null, int consoleSessions = 8)
+    /// With <paramref name="uefiNetworkBoot"/> the slot is a diskless UEFI one with a user-mode NIC instead (the guest
+    /// reaches the host's loopback as 10.0.2.2), for secure boot and UEFI HTTP boot.
+    public static async Task<QemuServiceNode> StartAsync(string name, string address, bool rootDiskFromCatalog = false, int? sshPort = null, int consoleSessions = 8,
+        bool uefiNetworkBoot = false)
     {
         QemuTier.Require();
         var dir = new TempDirectory($"vbmc-qemu-{name}");
         var prefix = $"{name[..2]}{Guid.NewGuid():N}"[..10] + "-";
         var port = FreePort(address);
-        QemuTier.WriteNodeType(dir.Path, rootDiskFromCatalog ? "tier-disk" : null);
+        QemuTier.WriteNodeType(dir.Path, rootDiskFromCatalog ? "tier-disk" : null, uefiNetworkBoot ? "uefi" : "bios");
         if (rootDiskFromCatalog)
         {
             File.WriteAllText(Path.Combine(dir.Path, "images.yaml"), $"""
@@ -105,7 +108,8 @@ internal sealed class QemuServiceNode : IAsyncDisposable
         var node = await NodeComposer.StartAsync(site, Serilog.Core.Logger.None, adjustRendering: o => o with
         {
             SerialLogDirectory = serialDir,
-            BootDiskImage = rootDiskFromCatalog ? null : QemuTier.DiskImage,
+            BootDiskImage = rootDiskFromCatalog || uefiNetworkBoot ? null : QemuTier.DiskImage,
+            UserModeNetwork = uefiNetworkBoot,
         });
         var app = RedfishServer.Build(node.State, Serilog.Core.Logger.None);
         await app.StartAsync();
@@ -153,7 +157,7 @@ internal sealed class QemuServiceNode : IAsyncDisposable
                 {
                     dom.Destroy();
                 }
-                dom.Undefine(removeNvram: false);
+                dom.Undefine(removeNvram: true);
             }
         }
         catch (LibvirtException)

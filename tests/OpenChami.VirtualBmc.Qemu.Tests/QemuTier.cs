@@ -77,14 +77,14 @@ internal static class QemuTier
     /// The tier's node type (node.yaml in <paramref name="directory"/>): one tiny BIOS slot, no devices; with
     /// <paramref name="image"/>, the slot names that catalog image (its root disk is an overlay on it).
     /// </summary>
-    public static void WriteNodeType(string directory, string? image = null) =>
+    public static void WriteNodeType(string directory, string? image = null, string firmware = "bios") =>
         File.WriteAllText(Path.Combine(directory, "node.yaml"), $"""
             nodeType: qemu-tier-node
             description: One tiny TCG slot for the QEMU test tier
             vmSlots:
             - name: slot0
               image: "{image}"
-              firmware: bios
+              firmware: {firmware}
               cpu:
                 cores: 1
                 numaPolicy: none

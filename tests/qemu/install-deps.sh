@@ -5,6 +5,8 @@
 #   qemu-system-x86                              the emulator (TCG; KVM does not work on these machines)
 #   qemu-block-extra                             QEMU's curl block driver: virtual media streamed over http(s)
 #   qemu-utils                                   qemu-img: the tests check the service's managed qcow2 overlays with it
+#   ovmf                                         UEFI firmware (secure-boot and plain builds, their variable templates and
+#                                                the descriptors libvirt's firmware autoselection reads): the UEFI slot test
 #   busybox-static, cpio                         the guest's initramfs
 #   xorriso, isolinux, syslinux-common           the bootable CD (virtual media test)
 #   libssh-4 openssh-client sshpass conman expect  the SSH console tests (ssh with a password; conman's ssh.exp)
@@ -19,7 +21,7 @@ DEBS="$STATE/debs"
 mkdir -p "$DEBS"
 export DEBIAN_FRONTEND=noninteractive
 
-PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-block-extra qemu-utils busybox-static cpio xorriso isolinux syslinux-common libssh-4 openssh-client sshpass conman expect)
+PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-block-extra qemu-utils ovmf busybox-static cpio xorriso isolinux syslinux-common libssh-4 openssh-client sshpass conman expect)
 KERNEL_META=linux-image-cloud-amd64
 
 start=$(date +%s.%N)

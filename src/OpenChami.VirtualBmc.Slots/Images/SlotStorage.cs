@@ -20,4 +20,7 @@ public sealed record SlotStorage(string SlotDirectory)
 
     /// <summary>The slot's local NoCloud seed (ISO 9660, volume label <c>cidata</c>), when the template asks for one.</summary>
     public string Seed => Path.Combine(SlotDirectory, "seed.iso");
+
+    /// <summary>A UEFI slot's NVRAM (its firmware's variable store): libvirt makes it from the firmware's template at the first start.</summary>
+    public string Nvram => Path.Combine(SlotDirectory, "nvram.fd");
 }
