@@ -47,7 +47,7 @@ Description: OpenCHAMI Virtual BMC: VM slots of an HPC node as Redfish BMCs
  devices to vfio-pci before libvirt starts). Neither is enabled on
  installation.
  .
- The .NET runtime is included (self-contained build).
+ A native executable (NativeAOT): no .NET runtime needed.
 CONTROL
 (cd "$ROOT" && find etc -type f | sed 's:^:/:' | sort) > "$ROOT/DEBIAN/conffiles"
 install -m 0755 "$PKG_DIR/debian/postinst" "$PKG_DIR/debian/prerm" "$PKG_DIR/debian/postrm" "$ROOT/DEBIAN/"

@@ -33,7 +33,7 @@ dpkg -i "$DEB"
 check "dpkg status is installed" test "$(status)" = ii
 
 echo "== files"
-for f in /usr/lib/$NAME/$NAME /usr/lib/$NAME/$NAME.dll /usr/lib/$NAME/libcoreclr.so \
+for f in /usr/lib/$NAME/$NAME \
          /etc/$NAME/host.yaml /etc/$NAME/accounts.yaml /etc/$NAME/node-type.yaml \
          /lib/systemd/system/$NAME.service /lib/systemd/system/$NAME-prepare.service \
          /usr/lib/sysusers.d/$NAME.conf /usr/lib/tmpfiles.d/$NAME.conf /usr/lib/modules-load.d/$NAME.conf \
@@ -43,6 +43,7 @@ for f in /usr/lib/$NAME/$NAME /usr/lib/$NAME/$NAME.dll /usr/lib/$NAME/libcoreclr
 done
 check "/usr/bin/$NAME links to /usr/lib/$NAME/$NAME" test "$(readlink -f /usr/bin/$NAME)" = /usr/lib/$NAME/$NAME
 check "no .pdb shipped" test -z "$(find /usr/lib/$NAME -name '*.pdb')"
+check "one native executable (NativeAOT): no .NET runtime, no assemblies" sh -c "[ \"\$(find /usr/lib/$NAME -type f | wc -l)\" = 1 ] && ! find /usr/lib/$NAME -name '*.dll' | grep -q . && file -b /usr/lib/$NAME/$NAME | grep -q '^ELF 64-bit'"
 check "copyright carries the DMTF BSD-3-Clause text" grep -q "Distributed Management Task" /usr/share/doc/$NAME/copyright
 check "man page renders" sh -c "zcat /usr/share/man/man1/$NAME.1.gz | groff -man -Tutf8 -ww >/dev/null 2>&1 || ! command -v groff >/dev/null"
 conffiles=$(dpkg-query -W -f='${Conffiles}\n' "$NAME" | awk 'NF {print $1}' | sort | tr '\n' ' ')
@@ -86,6 +87,26 @@ set +e; /usr/bin/$NAME validate --config "$TMP/config/host.yaml" > "$TMP/demo.ou
 tail -n 3 "$TMP/demo.out" | sed 's/^/   /'
 # The dense fixture is built so that slot2 (GPUs on nvidia) and slot3 (GPU unbound) fail: exit 1, as designed.
 check "validate on the demo config + fixture: exit 1, 2 of 4 slots usable" sh -c "[ $rc = 1 ] && grep -q '2 of 4 slots usable' '$TMP/demo.out'"
+
+echo "== serve (the shipped native executable)"
+# The demo config on ports of its own, with its state, TLS pair and audit log under $TMP.
+sed -i -e "s|^stateDirectory:.*|stateDirectory: $TMP/state|" -e "s|certificate: .*|certificate: $TMP/tls/cert.pem|" \
+  -e "s|key: .*key.pem|key: $TMP/tls/key.pem|" -e "s|auditLog: .*|auditLog: $TMP/audit.jsonl|" \
+  -e 's/port: 8443/port: 28443/' -e 's/port: 9180/port: 29180/' -e 's/sshPort: 2222/sshPort: 22222/' "$TMP/config/host.yaml"
+/usr/bin/$NAME serve --config "$TMP/config/host.yaml" >"$TMP/serve.log" 2>&1 &
+serve_pid=$!
+for _ in $(seq 120); do curl -sk --max-time 2 -o /dev/null "https://127.0.0.10:28443/redfish/v1" && break; kill -0 $serve_pid 2>/dev/null || break; sleep 0.25; done
+check "serve: slot0's ComputerSystem over HTTPS with Basic auth" sh -c "curl -sk --max-time 5 -u admin:vbmc-demo https://127.0.0.10:28443/redfish/v1/Systems/slot0 | grep -q '\"Id\":\"slot0\"'"
+check "serve: a bad body gets a Redfish error (400, Base MessageId)" sh -c "curl -sk --max-time 5 -u admin:vbmc-demo -X PATCH -H 'Content-Type: application/json' -d '{' https://127.0.0.10:28443/redfish/v1/Systems/slot0 | grep -q 'Base.1.*MalformedJSON'"
+check "serve: a power action reaches libvirt (ForceOn then PowerState On)" sh -c "curl -sk --max-time 10 -u admin:vbmc-demo -X POST -H 'Content-Type: application/json' -d '{\"ResetType\":\"On\"}' -o /dev/null -w '%{http_code}' https://127.0.0.10:28443/redfish/v1/Systems/slot0/Actions/ComputerSystem.Reset | grep -q 204 && curl -sk -u admin:vbmc-demo https://127.0.0.10:28443/redfish/v1/Systems/slot0 | grep -q '\"PowerState\":\"On\"'"
+# A reload compares the slot templates property by property (ValueEquality, reflection the native build must keep).
+sed -i '0,/    cores: 16/s//    cores: 12/' "$TMP/config/dense-gpu-hsn-node.yaml"
+kill -HUP $serve_pid; sleep 2
+check "serve: SIGHUP reload notices a changed slot template" grep -q "slots or endpoints changed" "$TMP/serve.log"
+check "serve: still answering after the reload" sh -c "curl -sk --max-time 5 -o /dev/null -w '%{http_code}' https://127.0.0.10:28443/redfish/v1 | grep -q 200"
+kill $serve_pid; wait $serve_pid 2>/dev/null
+check "serve: stops cleanly on SIGTERM" grep -q "stopped" "$TMP/serve.log"
+check "inventory --json (source-generated JSON) on the fixture" sh -c "/usr/bin/$NAME inventory --sysfs-root '$fixture' --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d'"
 
 command -v systemd-analyze >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd >/dev/null
 if true; then

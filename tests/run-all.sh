@@ -6,7 +6,7 @@
 #   4. the operator's guide: every command of docs/operator-guide.md, run on a sandbox node (tests/guide)
 #   5. the audit page in a real browser: headless Chromium renders validate --html to PNG (tests/html)
 # Set VBMC_SKIP_QEMU=1, VBMC_SKIP_CLIENTS=1, VBMC_SKIP_GUIDE=1 or VBMC_SKIP_HTML=1 to leave a tier out on a developer
-# machine (the summary says so).
+# machine (the summary says so). Tiers 2-5 run the NativeAOT executable (VBMC_NO_AOT=1: the JIT build).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 results=${1:-TestResults}
@@ -17,6 +17,18 @@ status=0
 echo "== tier 1: unit and in-process tests"
 dotnet test OpenChami.VirtualBmc.sln --no-restore --logger trx --results-directory "$results/unit" -nologo \
   --filter "FullyQualifiedName!~OpenChami.VirtualBmc.Qemu.Tests" || status=1
+
+# The tiers below run the product as a process: they run the NativeAOT executable that packaging ships (built once
+# here into artifacts/packaging/publish; .ci/run packages that same build). VBMC_NO_AOT=1 runs the JIT build instead.
+if [ "${VBMC_NO_AOT:-0}" != 1 ] && [ -z "${VBMC_BIN:-}" ]; then
+  echo "== the native executable (NativeAOT publish, as packaged)"
+  if (source packaging/stage.sh && stage_publish); then
+    export VBMC_BIN=$PWD/artifacts/packaging/publish/openchami-vbmc
+  else
+    echo "run-all: the NativeAOT publish failed; the process tiers cannot run what ships" >&2
+    status=1
+  fi
+fi
 
 if [ "${VBMC_SKIP_QEMU:-0}" = 1 ]; then
   echo "== tier 2: QEMU tier SKIPPED (VBMC_SKIP_QEMU=1)"

@@ -465,7 +465,7 @@ public sealed class ImageCache : IImageFetcher
         {
             try
             {
-                var loaded = JsonSerializer.Deserialize<CacheIndex>(File.ReadAllText(indexPath));
+                var loaded = JsonSerializer.Deserialize(File.ReadAllText(indexPath), CacheIndexJsonContext.Default.CacheIndex);
                 if (loaded?.Entries is null || loaded.Holders is null)
                     throw new JsonException("not a cache index (no entries or holders)");
                 foreach (var entry in loaded.Entries)
@@ -524,7 +524,7 @@ public sealed class ImageCache : IImageFetcher
             var index = new CacheIndex(
                 entries.Values.OrderBy(e => e.Key, StringComparer.Ordinal).ToList(),
                 new SortedDictionary<string, string>(holders, StringComparer.Ordinal));
-            JsonSerializer.Serialize(stream, index);
+            JsonSerializer.Serialize(stream, index, CacheIndexJsonContext.Default.CacheIndex);
             stream.Flush(flushToDisk: true);
         }
         File.Move(temp, indexPath, overwrite: true);
@@ -568,3 +568,7 @@ public sealed class ImageCache : IImageFetcher
     /// <summary>index.json: the entries and which holder (slot) uses which file, so in-use files survive a restart.</summary>
     internal sealed record CacheIndex(List<CacheEntry> Entries, SortedDictionary<string, string> Holders);
 }
+
+/// <summary>Source-generated (the native build has no reflection-based JSON); the index's format is unchanged.</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(ImageCache.CacheIndex))]
+internal sealed partial class CacheIndexJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -18,7 +18,7 @@
 #
 # The sandbox: a temporary root S holding what the .deb installs (packaging/config/*.yaml in S/etc/openchami-vbmc, the
 # demo node type in S/usr/share/doc/openchami-vbmc/examples), a writable copy of the demo sysfs fixture in S/sysfs, and
-# S/bin/openchami-vbmc = `dotnet openchami-vbmc.dll` on PATH. Before a command or file runs, these substitutions apply:
+# S/bin/openchami-vbmc = the product (tests/lib/server.sh: the NativeAOT executable, or `dotnet openchami-vbmc.dll`) on PATH. Before a command or file runs, these substitutions apply:
 #   /etc/openchami-vbmc, /var/lib/…, /var/cache/…, /var/log/openchami-vbmc, /usr/share/doc/openchami-vbmc -> under S
 #   /sys/... -> S/sysfs/sys/...          sudo -> (nothing)              qemu:///system -> test:///default
 #   172.16.0.101-104 -> ${ADDRESS_BASE}0-3      port: 443 -> port: PORT      port: 9180 -> port: ADMIN_PORT
@@ -99,7 +99,7 @@ args=("\$@")
 if [ "\${1:-}" = inventory ] && [[ " \$* " != *" --config "* && " \$* " != *" --sysfs-root "* ]]; then
   args+=(--sysfs-root "$SYSFS")
 fi
-dotnet "$VBMC_DLL" "\${args[@]}"
+$VBMC_CMD_Q "\${args[@]}"
 rc=\$?
 if [ "\$rc" = 0 ] && [ "\${1:-} \${2:-}" = "host prepare" ] && [[ " \$* " != *" --dry-run "* ]]; then
   # The kernel's part: a device whose driver_override says vfio-pci is bound to vfio-pci.

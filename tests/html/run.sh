@@ -42,10 +42,10 @@ chromium_run() {
 
 # --- the pages ------------------------------------------------------------------------------------------------
 # The demo as `make demo` validates it (exit 1: slot2 and slot3 fail, as designed).
-dotnet "$VBMC_DLL" validate --config examples/demo/host.yaml --json --html "$OUT/demo.html" >"$WORK/demo.json" 2>"$WORK/demo.err"
+"${VBMC_CMD[@]}" validate --config examples/demo/host.yaml --json --html "$OUT/demo.html" >"$WORK/demo.json" 2>"$WORK/demo.err"
 check "validate --html writes the demo page (exit 1: two slots fail)" test "$?" = 1 -a -s "$OUT/demo.html"
 (cd "$REPO" && dotnet run --project tools/OpenChami.VirtualBmc.DemoFixture -c Release -- --large "$WORK/large") >/dev/null || give_up
-dotnet "$VBMC_DLL" validate --config "$WORK/large/host.yaml" --html "$OUT/large.html" --timings >/dev/null 2>"$WORK/large.err"
+"${VBMC_CMD[@]}" validate --config "$WORK/large/host.yaml" --html "$OUT/large.html" --timings >/dev/null 2>"$WORK/large.err"
 check "validate --html writes the 64-VF node's page (exit 0: every slot usable)" test "$?" = 0 -a -s "$OUT/large.html"
 grep -o 'render html [0-9.]* ms' "$WORK/large.err" | sed 's/^/    64-VF node: /'
 

@@ -20,17 +20,25 @@ vbmc_install_packages() {
     || { vbmc_log "apt-get install ${missing[*]} failed"; return 1; }
 }
 
-# vbmc_build_server: dotnet build of the server (Release); sets VBMC_DLL. VBMC_NO_BUILD=1 uses the existing build.
+# vbmc_build_server: the product these tiers run, as a command: VBMC_CMD (array) and VBMC_CMD_Q (the same, shell-quoted).
+# With VBMC_BIN (tests/run-all.sh sets it: the NativeAOT executable that packaging ships) that executable; otherwise
+# `dotnet openchami-vbmc.dll` of the Release build (built here; VBMC_NO_BUILD=1 uses the existing build).
 vbmc_build_server() {
   local log=/tmp/vbmc-${VBMC_LOG_NAME:-vbmc}-build.log
-  if [ "${VBMC_NO_BUILD:-0}" = 1 ] && [ -f "$REPO/src/OpenChami.VirtualBmc.Server/bin/Release/net10.0/openchami-vbmc.dll" ]; then
+  if [ -n "${VBMC_BIN:-}" ]; then
+    [ -x "$VBMC_BIN" ] || { vbmc_log "VBMC_BIN=$VBMC_BIN is not an executable"; return 1; }
+    VBMC_CMD=("$VBMC_BIN")
+  else
     VBMC_DLL=$REPO/src/OpenChami.VirtualBmc.Server/bin/Release/net10.0/openchami-vbmc.dll
-    return 0
+    if [ "${VBMC_NO_BUILD:-0}" != 1 ] || [ ! -f "$VBMC_DLL" ]; then
+      vbmc_log "building the server"
+      (cd "$REPO" && dotnet build src/OpenChami.VirtualBmc.Server -c Release -nologo --verbosity quiet) >"$log" 2>&1 \
+        || { cat "$log" >&2; vbmc_log "build failed"; return 1; }
+    fi
+    VBMC_CMD=(dotnet "$VBMC_DLL")
   fi
-  vbmc_log "building the server"
-  (cd "$REPO" && dotnet build src/OpenChami.VirtualBmc.Server -c Release -nologo --verbosity quiet) >"$log" 2>&1 \
-    || { cat "$log" >&2; vbmc_log "build failed"; return 1; }
-  VBMC_DLL=$REPO/src/OpenChami.VirtualBmc.Server/bin/Release/net10.0/openchami-vbmc.dll
+  VBMC_CMD_Q=$(printf '%q ' "${VBMC_CMD[@]}")
+  vbmc_log "product: ${VBMC_CMD[*]}"
 }
 
 # vbmc_demo_fixture: the demo's fake sysfs tree at $REPO/.demo/sysfs and the demo catalog's base image at
@@ -49,16 +57,16 @@ vbmc_demo_fixture() {
     || { vbmc_log "demo fixture failed"; return 1; }
 }
 
-# vbmc_hash_password PASSWORD: prints the accounts-file hash of PASSWORD, made by the product (VBMC_DLL must be set).
+# vbmc_hash_password PASSWORD: prints the accounts-file hash of PASSWORD, made by the product (vbmc_build_server first).
 vbmc_hash_password() {
-  printf '%s' "$1" | dotnet "$VBMC_DLL" hash-password
+  printf '%s' "$1" | "${VBMC_CMD[@]}" hash-password
 }
 
 VBMC_SERVER_PID=
 
-# vbmc_start_server HOST_FILE LOG: openchami-vbmc serve in the background (VBMC_DLL must be set); sets VBMC_SERVER_PID.
+# vbmc_start_server HOST_FILE LOG: openchami-vbmc serve in the background (vbmc_build_server first); sets VBMC_SERVER_PID.
 vbmc_start_server() {
-  dotnet "$VBMC_DLL" serve --config "$1" >"$2" 2>&1 &
+  "${VBMC_CMD[@]}" serve --config "$1" >"$2" 2>&1 &
   VBMC_SERVER_PID=$!
 }
 
@@ -89,12 +97,7 @@ vbmc_stop_server() {
     for _ in $(seq 50); do kill -0 "$VBMC_SERVER_PID" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$VBMC_SERVER_PID" 2>/dev/null
   fi
-  # vbmc_hash_password PASSWORD: prints the accounts-file hash of PASSWORD, made by the product (VBMC_DLL must be set).
-vbmc_hash_password() {
-  printf '%s' "$1" | dotnet "$VBMC_DLL" hash-password
-}
-
-VBMC_SERVER_PID=
+  VBMC_SERVER_PID=
 }
 
 # Suites: commands that print "PASS name" / "FAIL name: reason" lines (other lines are shown, not counted).

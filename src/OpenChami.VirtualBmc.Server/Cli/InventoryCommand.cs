@@ -21,7 +21,6 @@ public static class InventoryCommand
           --html FILE        also write the host as one self-contained HTML page (NUMA nodes, IOMMU groups, PFs and VFs)
         """;
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
     private static readonly string[] FunctionHeader = ["ADDRESS", "CLASS", "VENDOR:DEVICE", "NUMA", "GROUP", "DRIVER", "SR-IOV", "NAMES", "LABEL"];
     private static readonly string[] NodeHeader = ["NUMA", "CPUS", "MEMORY", "HUGEPAGES FREE"];
 
@@ -52,9 +51,7 @@ public static class InventoryCommand
         }
         if (line.Has("--json"))
         {
-#pragma warning disable IL2026, IL3050 // a CLI dump, not a request path: reflection-based serialization is fine here
-            stdout.WriteLine(JsonSerializer.Serialize(inventory, JsonOptions));
-#pragma warning restore IL2026, IL3050
+            stdout.WriteLine(JsonSerializer.Serialize(inventory, InventoryJsonContext.Default.HostInventory));
             return ExitCodes.Ok;
         }
         Write(stdout, inventory);
@@ -104,3 +101,8 @@ public static class InventoryCommand
         }
     }
 }
+
+/// <summary>Source-generated: the native (NativeAOT) build has no reflection-based JSON serialization.</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(HostInventory))]
+internal sealed partial class InventoryJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

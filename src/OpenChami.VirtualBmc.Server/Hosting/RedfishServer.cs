@@ -17,7 +17,13 @@ public static class RedfishServer
 {
     public static WebApplication Build(NodeState node, Serilog.ILogger logger)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "openchami-vbmc" });
+        // The empty builder: no configuration sources at all. The slim one reads appsettings*.json from the working
+        // directory and watches it with a recursive inotify watch of the whole tree (862 watches in a repository
+        // checkout; a service started in / would walk the file system) — slow to start, memory for nothing, and a file
+        // there could configure the service. Everything is configured here, from the validated host file.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = [], ApplicationName = "openchami-vbmc" });
+        builder.WebHost.UseKestrelCore();
+        builder.Services.AddRoutingCore();
         builder.Host.UseSerilog(logger, dispose: false);
         var host = node.Site.Host;
         builder.Services.AddSingleton(node);

@@ -11,6 +11,8 @@ namespace OpenChami.VirtualBmc.Server.Hosting;
 /// </summary>
 public static class ValueEquality
 {
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2075",
+        Justification = "Only called on the catalog's records (OpenChami.VirtualBmc.Slots), whose assembly the server roots for the native build (TrimmerRootAssembly), so their public properties are all there; packaging/test-deb.sh checks a reload that compares them on the shipped binary.")]
     public static bool Equal(object? a, object? b)
     {
         if (ReferenceEquals(a, b))
