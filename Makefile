@@ -69,7 +69,7 @@ package: deps
 package-test: package
 	bash packaging/test-deb.sh
 
-# Release build over HTTPS on loopback driven by wrk; prints one table (bench/README.md). About 4 minutes.
+# Release build over HTTPS on loopback driven by wrk and a cold Go client; prints one table (bench/README.md). About 5 minutes.
 bench: deps
 	bash bench/run.sh
 

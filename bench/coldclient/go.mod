@@ -1,0 +1,3 @@
+module openchami.org/vbmc/bench/coldclient
+
+go 1.19
