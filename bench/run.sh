@@ -6,8 +6,10 @@
 #   BENCH_DURATION  seconds per measured wrk run (5)       BENCH_WARMUP  seconds of warm-up before each run (1)
 #   BENCH_PORT      port of every endpoint (18443)         BENCH_DIR     work directory (.demo/bench)
 #   BENCH_NO_BUILD  1 = skip the builds (use what is built)
-#   BENCH_SERVER    a native executable of openchami-vbmc (e.g. a NativeAOT publish) to measure instead of
-#                   `dotnet $SERVER_DLL` (the Release build); the table says which binary was measured
+#   BENCH_SERVER    the openchami-vbmc executable to measure; default: what ships, the NativeAOT publish of
+#                   packaging/stage.sh (artifacts/packaging/publish/openchami-vbmc, published when missing unless
+#                   BENCH_NO_BUILD=1). BENCH_JIT=1 measures `dotnet $SERVER_DLL` (the JIT Release build) instead.
+#                   The table says which binary was measured.
 #   BENCH_BUILD_LOCK  a file: every dotnet build/run of this script holds `flock` on it (machines shared with other builds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +22,14 @@ ADMIN_PORT=$((PORT + 1000))
 W=${BENCH_DIR:-$ROOT/.demo/bench}
 SERVER_DIR=$ROOT/src/OpenChami.VirtualBmc.Server/bin/Release/net10.0
 SERVER_DLL=$SERVER_DIR/openchami-vbmc.dll
+if [ -z "${BENCH_SERVER:-}" ] && [ "${BENCH_JIT:-0}" != 1 ]; then
+  BENCH_SERVER=$ROOT/artifacts/packaging/publish/openchami-vbmc
+  if [ ! -x "$BENCH_SERVER" ] && [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+    printf '[bench] publishing the NativeAOT executable (packaging/stage.sh)\n' >&2
+    if [ -n "${BENCH_BUILD_LOCK:-}" ]; then flock "$BENCH_BUILD_LOCK" bash -c 'source packaging/stage.sh && stage_publish' >&2
+    else (source packaging/stage.sh && stage_publish) >&2; fi
+  fi
+fi
 if [ -n "${BENCH_SERVER:-}" ]; then
   [ -x "$BENCH_SERVER" ] || { echo "error: BENCH_SERVER=$BENCH_SERVER is not an executable file" >&2; exit 1; }
   BENCH_SERVER=$(readlink -f "$BENCH_SERVER")
@@ -326,8 +336,8 @@ put html.load "$(load)"
 log "audit page: render $(get html.render) ms in process ($(get html.bytes) bytes), whole validate --html $(get html.wall) ms"
 
 # ---------------------------------------------------------------------------------------------------- package size
-# What ships is the .deb of `make package` (self-contained: it includes the .NET runtime). When there is none, the
-# size of the Release build directory is given instead, said as such (framework-dependent: no runtime; smaller).
+# What ships is the .deb of `make package` (one NativeAOT executable). When there is none, the size of the Release
+# build directory is given instead, said as such (framework-dependent JIT build: not what ships).
 PKG_OUT=${VBMC_PACKAGES_OUT:-$ROOT/artifacts/packages}
 DEB=$(ls -t "$PKG_OUT"/openchami-vbmc_*_amd64.deb 2>/dev/null | head -n1 || true)
 if [ -n "$DEB" ]; then

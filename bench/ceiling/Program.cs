@@ -32,8 +32,9 @@ foreach (var line in File.ReadAllLines(Path.Combine(dir, "index.tsv")))
     resources[parts[0]] = (headers, File.ReadAllBytes(Path.Combine(dir, parts[1] + ".body")));
 }
 
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-builder.Logging.ClearProviders();
+// As the product builds its application: no configuration sources, no file watching.
+var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = [] });
+builder.WebHost.UseKestrelCore();
 builder.WebHost.UseKestrel(kestrel =>
 {
     kestrel.AddServerHeader = false;
