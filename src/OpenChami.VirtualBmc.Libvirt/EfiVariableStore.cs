@@ -107,16 +107,6 @@ public sealed class EfiVariableStore
         Set("BootNext", next);
     }
 
-    /// <summary>Removes what <see cref="SetHttpBootNext"/> wrote, if the firmware has not consumed it yet.</summary>
-    public void ClearHttpBootNext()
-    {
-        if (Get("BootNext", GlobalVariable) is { Length: 2 } next && BinaryPrimitives.ReadUInt16LittleEndian(next) == HttpBootOption)
-        {
-            Delete("BootNext");
-        }
-        Delete($"Boot{HttpBootOption:X4}");
-    }
-
     private void Set(string name, byte[] data)
     {
         var nameBytes = Encoding.Unicode.GetBytes(name + "\0");

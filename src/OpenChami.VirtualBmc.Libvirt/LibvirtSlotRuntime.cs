@@ -28,7 +28,10 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
     /// libvirt's test driver has no UpdateDevice: media are recorded in the domain's persistent definition (DefineXML)
     /// and reach the VM at its next start. Elsewhere (QEMU) the CD-ROM changes live and in the definition.
     /// </summary>
-    public MediaChange MediaChange => _hypervisor.Uri.StartsWith("test:", StringComparison.Ordinal) ? MediaChange.NextStart : MediaChange.Live;
+    public MediaChange MediaChange => OnTestDriver ? MediaChange.NextStart : MediaChange.Live;
+
+    /// <summary>libvirt's test driver: no QEMU, no NVRAM, no live device changes.</summary>
+    private bool OnTestDriver => _hypervisor.Uri.StartsWith("test:", StringComparison.Ordinal);
 
     public PowerState PowerState => (PowerState)Volatile.Read(ref _state);
 
@@ -129,7 +132,7 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         {
             var before = PowerStateMapping.FromDomainState(dom.GetState().State);
             var operations = ResetPlan.For(type, before);
-            if (type == ResetType.ForceRestart && before != PowerState.Off && (BootConfigPending(dom) || SecureBootPending(dom) || HttpBootPending(dom)))
+            if (type == ResetType.ForceRestart && before != PowerState.Off && (BootConfigPending(dom) || FirmwareChangePending(dom)))
             {
                 // A hard reset keeps the running configuration (and firmware); a changed boot order or secure boot, or an
                 // HTTP boot URI for the firmware, needs a cold start.
@@ -150,7 +153,6 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
         {
             case PowerOperation.Start:
                 EnsureRootDisk();
-                EnsureNvramDirectory(dom);
                 StartWithFirmware(conn, dom);
                 RevertOnceOverride(conn, dom);
                 break;
@@ -192,13 +194,13 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
     /// libvirt makes a UEFI slot's NVRAM file at its first start but not the directory it is in (the slot's state
     /// directory, which a diskless slot has no other reason to have); group-readable like the provisioner's, for QEMU.
     /// </summary>
-    private static void EnsureNvramDirectory(LibvirtDomain dom)
+    private static void EnsureNvramDirectory(string? nvram)
     {
-        if (DomainXml.NvramOf(XDocument.Parse(dom.GetXmlDesc(inactive: true))) is { } nvram && Path.GetDirectoryName(nvram) is { } directory)
+        if (nvram is not null && Path.GetDirectoryName(nvram) is { } directory)
         {
             try
             {
-                Directory.CreateDirectory(directory, StateDirectoryMode);
+                Directory.CreateDirectory(directory, OpenChami.VirtualBmc.Slots.Images.SlotStorage.DirectoryMode);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -206,9 +208,6 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
             }
         }
     }
-
-    private const UnixFileMode StateDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
 
     /// <summary>The secure boot the slot's next power-on uses: the template's pin, else the operator's choice, else off.</summary>
     private bool EffectiveSecureBoot(SlotMetadata? metadata) =>
@@ -218,11 +217,12 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
     private bool SecureBootPending(SlotMetadata? metadata) =>
         metadata is not null && Slot.Template.Firmware == Firmware.Uefi && (metadata.NvramSecureBoot ?? false) != EffectiveSecureBoot(metadata);
 
-    private bool HttpBootPending(LibvirtDomain dom) =>
-        !_hypervisor.Uri.StartsWith("test:", StringComparison.Ordinal) && HttpBootUri(DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace))) is not null;
-
-    private bool SecureBootPending(LibvirtDomain dom) =>
-        SecureBootPending(DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace)));
+    /// <summary>The next start must go through the firmware: a secure-boot change, or an HTTP boot URI to hand over.</summary>
+    private bool FirmwareChangePending(LibvirtDomain dom)
+    {
+        var metadata = DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace));
+        return SecureBootPending(metadata) || (!OnTestDriver && HttpBootUri(metadata) is not null);
+    }
 
     /// <summary>
     /// Starts the VM. When secure boot changed since its NVRAM was last created, the NVRAM is recreated from the matching
@@ -233,13 +233,14 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
     {
         var metadata = DomainXml.ParseMetadata(dom.GetMetadata(DomainXml.MetadataNamespace));
         var pending = SecureBootPending(metadata);
-        var testDriver = _hypervisor.Uri.StartsWith("test:", StringComparison.Ordinal);
-        if (!testDriver && HttpBootUri(metadata) is { } uri)
+        var nvram = DomainXml.NvramOf(XDocument.Parse(dom.GetXmlDesc(inactive: true)));
+        EnsureNvramDirectory(nvram);
+        if (!OnTestDriver && HttpBootUri(metadata) is { } uri)
         {
-            HandHttpBootUriToFirmware(dom, uri, resetNvram: pending);
+            HandHttpBootUriToFirmware(dom, nvram, uri, resetNvram: pending);
             dom.Create();
         }
-        else if (pending && !testDriver)
+        else if (pending && !OnTestDriver)
         {
             dom.Create(LibvirtDomain.StartResetNvram);
         }
@@ -266,11 +267,13 @@ internal sealed class LibvirtSlotRuntime : ISlotRuntime
     /// domain is started paused (no vCPU runs) and destroyed, and a file libvirt made for another owner is replaced by a
     /// copy of the same template.
     /// </summary>
-    private void HandHttpBootUriToFirmware(LibvirtDomain dom, string uri, bool resetNvram)
+    private void HandHttpBootUriToFirmware(LibvirtDomain dom, string? nvram, string uri, bool resetNvram)
     {
-        var nvram = DomainXml.NvramOf(XDocument.Parse(dom.GetXmlDesc(inactive: true)))
-            ?? throw new SlotRuntimeException(SlotRuntimeErrorKind.NotSupported,
+        if (nvram is null)
+        {
+            throw new SlotRuntimeException(SlotRuntimeErrorKind.NotSupported,
                 $"slot {SlotName}: its domain names no NVRAM file, so the HTTP boot URI cannot be handed to its firmware (the service gives it one at start-up when stateDirectory is set)");
+        }
         try
         {
             if (resetNvram || !CanRewrite(nvram))

@@ -62,15 +62,6 @@ public sealed class EfiVariableStoreTests
     }
 
     [Fact]
-    public void ClearHttpBootNext_removes_both()
-    {
-        var store = EfiVariableStore.Parse(File.ReadAllBytes(MsTemplate));
-        store.SetHttpBootNext(Uri);
-        store.ClearHttpBootNext();
-        Assert.DoesNotContain(store.Variables(), v => v.Name == OptionName || v.Name == "BootNext");
-    }
-
-    [Fact]
     public void A_full_store_is_reclaimed_like_the_firmware_does_and_keeps_its_live_variables()
     {
         var store = EfiVariableStore.Parse(File.ReadAllBytes(PlainTemplate));

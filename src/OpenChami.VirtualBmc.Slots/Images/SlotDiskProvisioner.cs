@@ -47,9 +47,6 @@ public sealed record CatalogLookup(string? Source, IReadOnlyList<CatalogImage>? 
 /// </summary>
 public sealed class SlotDiskProvisioner
 {
-    private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
-
     private readonly string _stateDirectory;
     private readonly IImageCatalog? _catalog;
     private readonly string? _catalogSource;
@@ -283,9 +280,9 @@ public sealed class SlotDiskProvisioner
         try
         {
             // Slot directories are not world-readable: a guest's disk is its data.
-            Directory.CreateDirectory(_stateDirectory, DirectoryMode);
-            Directory.CreateDirectory(Path.Combine(_stateDirectory, "slots"), DirectoryMode);
-            Directory.CreateDirectory(storage.SlotDirectory, DirectoryMode);
+            Directory.CreateDirectory(_stateDirectory, SlotStorage.DirectoryMode);
+            Directory.CreateDirectory(Path.Combine(_stateDirectory, "slots"), SlotStorage.DirectoryMode);
+            Directory.CreateDirectory(storage.SlotDirectory, SlotStorage.DirectoryMode);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

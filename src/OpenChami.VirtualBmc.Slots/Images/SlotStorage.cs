@@ -6,6 +6,10 @@ namespace OpenChami.VirtualBmc.Slots.Images;
 /// </summary>
 public sealed record SlotStorage(string SlotDirectory)
 {
+    /// <summary>The mode of the state directories the service makes: its own, readable by its group (QEMU is in it).</summary>
+    public const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
+
     public static SlotStorage For(string stateDirectory, string slotName)
     {
         if (!Path.IsPathFullyQualified(stateDirectory))
