@@ -350,17 +350,41 @@ public sealed class SysfsInventorySource : IHostInventorySource
     private static PciAddress? LinkedFunction(string link) =>
         LinkName(link) is { } name && PciAddress.TryParse(name, out var address) ? address : null;
 
+    /// <summary>
+    /// A sysfs attribute, trimmed; null when missing or unreadable. Read through one stack buffer: a dense node has
+    /// thousands of attributes, and File.ReadAllText's stream and reader buffers (about 12 KiB each) were most of the
+    /// garbage — and the collections — of a service start. Text attributes are at most a page; a longer file (a test
+    /// tree, /proc) is read whole the ordinary way.
+    /// </summary>
     private static string? ReadText(string path)
     {
         try
         {
-            return File.Exists(path) ? File.ReadAllText(path).Trim() : null;
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            Span<byte> buffer = stackalloc byte[AttributeBufferBytes];
+            var length = 0;
+            while (length < buffer.Length && RandomAccess.Read(handle, buffer[length..], length) is var read and > 0)
+            {
+                length += read;
+            }
+            if (length == buffer.Length)
+            {
+                return File.ReadAllText(path).Trim();
+            }
+            return System.Text.Encoding.UTF8.GetString(buffer[..length]).Trim();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
     }
+
+    /// <summary>One page and a byte: a sysfs text attribute (at most a page) always fits with room to see its end.</summary>
+    private const int AttributeBufferBytes = 4097;
 
     private static int? ReadInt(string path) =>
         ReadText(path) is { } t && int.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : null;

@@ -112,6 +112,23 @@ public sealed class LibvirtHypervisor : IHypervisor, IAsyncDisposable
     internal string Uri => _options.Uri;
 
     /// <summary>
+    /// Loads libvirt (about fifty shared libraries) and starts its event loop on another thread, so a caller with
+    /// other work first (serve reads sysfs) does not wait for it later. Never throws: without libvirt the connection
+    /// that follows reports why.
+    /// </summary>
+    public static Task LoadLibraryInBackground() => Task.Run(() =>
+    {
+        try
+        {
+            Native.LibvirtLibrary.EnsureInitialized();
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException or LibvirtException)
+        {
+            // the connection reports it
+        }
+    });
+
+    /// <summary>
     /// Starts the periodic resync, connects and reconciles. Throws Unavailable when libvirt cannot be reached (every
     /// slot's state then says so); the background loop keeps trying promptly, with backoff, and reconciles as soon as
     /// libvirt answers.

@@ -260,6 +260,24 @@ public sealed class SysfsInventorySourceTests : IDisposable
     }
 
     [Fact]
+    public void Attributes_are_read_whole_and_trimmed_at_every_length()
+    {
+        // Attributes are read through a one-page buffer; a file that fills it is read the ordinary way.
+        var page = new string('x', 4096);
+        var longer = "Slot " + new string('é', 3000); // 6,005 bytes of UTF-8
+        var inv = Read(DenseNodeFixture.Create()
+            .Function("0000:18:00.0", f => f.FirmwareLabel = " \tGPU SXM 1 \n")
+            .Function("0000:19:00.0", f => f.FirmwareLabel = page[..4094] + "y") // a page with its newline
+            .Function("0000:3a:00.0", f => f.FirmwareLabel = page[..4095] + "z") // a page and a byte: fills the buffer
+            .Function("0000:3b:00.0", f => f.FirmwareLabel = longer));
+
+        Assert.Equal("GPU SXM 1", Fn(inv, "0000:18:00.0").FirmwareLabel);
+        Assert.Equal(page[..4094] + "y", Fn(inv, "0000:19:00.0").FirmwareLabel);
+        Assert.Equal(page[..4095] + "z", Fn(inv, "0000:3a:00.0").FirmwareLabel);
+        Assert.Equal(longer, Fn(inv, "0000:3b:00.0").FirmwareLabel);
+    }
+
+    [Fact]
     public void Empty_root_reads_as_an_empty_host()
     {
         var inv = new SysfsInventorySource(temp.Path).Read();

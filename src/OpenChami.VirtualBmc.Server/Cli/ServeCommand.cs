@@ -51,10 +51,15 @@ public static class ServeCommand
         {
             logger.Warning("{Warning}", warning.ToString());
         }
+        // The certificate's context (its chain built against the system trust store, tens of milliseconds) is made on the
+        // other core while the host check reads sysfs and connects to libvirt: both are on the way to the first answer.
+        var certificates = Task.Run(() => new CertificateHolder(site.Host.Tls is { } tls
+            ? Security.TlsCertificates.Load(tls, NodeState.EndpointAddresses(site), logger)
+            : null));
         try
         {
             await using var node = await NodeComposer.StartAsync(site, logger);
-            await using var app = RedfishServer.Build(node.State, logger);
+            await using var app = RedfishServer.Build(node.State, logger, await certificates);
             using var reload = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, signal =>
             {
                 signal.Cancel = true; // SIGHUP reloads; it must not stop the process
@@ -97,7 +102,8 @@ public static class ServeCommand
             logger.Information("stopped");
             return ExitCodes.Ok;
         }
-        catch (Exception e) when (e is IOException or SocketException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or SocketException or InvalidOperationException or UnauthorizedAccessException
+            or System.Security.Cryptography.CryptographicException)
         {
             logger.Fatal("cannot serve: {Reason}", e.InnerException?.Message ?? e.Message);
             return ExitCodes.RuntimeFailure;

@@ -34,24 +34,25 @@ public static class AdminEndpoints
 }
 
 /// <summary>
-/// The TLS certificate in force; replaced on reload. Its <see cref="System.Net.Security.SslStreamCertificateContext"/> is
-/// made once per certificate (chain built once, offline), not once per TLS handshake as a certificate selector does.
+/// The TLS certificate in force, as the context every handshake is given (certificate and the chain sent with it, built
+/// once per certificate by <see cref="Security.TlsCertificates.Load"/>, not once per handshake as a certificate selector
+/// does); replaced whole on reload.
 /// </summary>
-public sealed class CertificateHolder(System.Security.Cryptography.X509Certificates.X509Certificate2? current)
+public sealed class CertificateHolder(System.Net.Security.SslStreamCertificateContext? current)
 {
-    private sealed record Entry(System.Security.Cryptography.X509Certificates.X509Certificate2 Certificate, System.Net.Security.SslStreamCertificateContext Context);
-
-    private Entry? _current = current is null ? null : Make(current);
-
-    public System.Security.Cryptography.X509Certificates.X509Certificate2? Current
-    {
-        get => Volatile.Read(ref _current)?.Certificate;
-        set => Volatile.Write(ref _current, value is null ? null : Make(value));
-    }
+    private System.Net.Security.SslStreamCertificateContext? _current = current;
 
     /// <summary>What new TLS connections are given (null without TLS).</summary>
-    public System.Net.Security.SslStreamCertificateContext? Context => Volatile.Read(ref _current)?.Context;
+    public System.Net.Security.SslStreamCertificateContext? Context
+    {
+        get => Volatile.Read(ref _current);
+        set => Volatile.Write(ref _current, value);
+    }
 
-    private static Entry Make(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) =>
-        new(certificate, System.Net.Security.SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true));
+    /// <summary>The certificate served; setting one serves it alone (no intermediates).</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? Current
+    {
+        get => Context?.TargetCertificate;
+        set => Context = value is null ? null : System.Net.Security.SslStreamCertificateContext.Create(value, additionalCertificates: null, offline: true);
+    }
 }

@@ -83,6 +83,10 @@ public sealed class HostCheck : IAsyncDisposable
         Func<DomainRenderOptions, DomainRenderOptions>? adjustRendering = null, CancellationToken cancellationToken = default)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (mode.Domains)
+        {
+            _ = LibvirtHypervisor.LoadLibraryInBackground(); // beside the sysfs read: both are on the way to serving
+        }
         var inventory = new SysfsInventorySource(site.Host.SysfsRoot).Read();
         var readHost = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         var recorder = new ResolutionRecorder();

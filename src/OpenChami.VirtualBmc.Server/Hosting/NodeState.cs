@@ -124,6 +124,10 @@ public sealed class NodeState
 
     public IEnumerable<(IPAddress Address, int Port)> Endpoints => _scopes.Keys;
 
+    /// <summary>The addresses <see cref="Endpoints"/> will have, from the configuration alone (before the node is composed).</summary>
+    public static IEnumerable<IPAddress> EndpointAddresses(LoadedSite site) =>
+        site.Slots.Select(s => s.Bmc.Address).Concat(site.Host.HostEndpoint is { } host ? [host.Address] : []).Distinct();
+
     public EndpointScope? ScopeFor(IPAddress? localAddress, int localPort)
     {
         if (localAddress is null)

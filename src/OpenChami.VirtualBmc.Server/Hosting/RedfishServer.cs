@@ -15,7 +15,9 @@ namespace OpenChami.VirtualBmc.Server.Hosting;
 /// <summary>Composes the ASP.NET Core application: one Kestrel listener per endpoint, Redfish routes, logging.</summary>
 public static class RedfishServer
 {
-    public static WebApplication Build(NodeState node, Serilog.ILogger logger)
+    /// <param name="certificates">The TLS certificate, when the caller loaded it already (serve loads it beside the host
+    /// check); otherwise loaded here from the host file.</param>
+    public static WebApplication Build(NodeState node, Serilog.ILogger logger, CertificateHolder? certificates = null)
     {
         // The empty builder: no configuration sources at all. The slim one reads appsettings*.json from the working
         // directory and watches it with a recursive inotify watch of the whole tree (862 watches in a repository
@@ -49,7 +51,7 @@ public static class RedfishServer
         builder.Services.AddSingleton(new OpenChami.VirtualBmc.Host.Services.HostTimeSources());
         builder.Services.AddSingleton(new OpenChami.VirtualBmc.Host.Services.DpkgStatus());
 
-        var certificates = new CertificateHolder(host.Tls is { } tls ? TlsCertificates.Load(tls, node.Endpoints.Select(e => e.Address), logger) : null);
+        certificates ??= new CertificateHolder(host.Tls is { } tls ? TlsCertificates.Load(tls, node.Endpoints.Select(e => e.Address), logger) : null);
         builder.Services.AddSingleton(certificates);
         var sourceLimits = new SourceLimits(host.Security);
         builder.Services.AddSingleton(sourceLimits);

@@ -54,7 +54,7 @@ public static class Reloader
             return false;
         }
         var site = loaded.Value!;
-        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null;
+        System.Net.Security.SslStreamCertificateContext? certificate = null;
         if (site.Host.Tls is { } tls)
         {
             try
@@ -71,7 +71,7 @@ public static class Reloader
         LogSupersededChanges(site, log);
         if (certificate is not null)
         {
-            certificates.Current = certificate;
+            certificates.Context = certificate;
         }
         var before = node.Site.Slots.Select(s => (s.Name, s.Bmc.ToString(), s.Template)).ToList();
         var after = site.Slots.Select(s => (s.Name, s.Bmc.ToString(), s.Template)).ToList();
@@ -81,7 +81,7 @@ public static class Reloader
             log.Warning("reload: slots or endpoints changed in {Config}; they take effect at the next restart", hostFile);
         }
         log.Information("reloaded: {Accounts} account(s){Certificate}", site.Accounts.Count,
-            certificate is null ? "" : $", certificate {certificate.Thumbprint} (valid until {certificate.NotAfter:u})");
+            certificate is null ? "" : $", certificate {certificate.TargetCertificate.Thumbprint} (valid until {certificate.TargetCertificate.NotAfter:u}; {certificate.IntermediateCertificates.Count} intermediate(s) sent with it)");
         return true;
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using OpenChami.VirtualBmc.Slots.Catalog;
@@ -40,8 +41,15 @@ public static class TlsCertificates
         }
     }
 
-    /// <summary>Loads the pair; a pair that fails <see cref="Check"/> throws <see cref="CryptographicException"/> (never ArgumentException).</summary>
-    public static X509Certificate2 Load(TlsConfig tls, IEnumerable<IPAddress> addresses, Serilog.ILogger log)
+    /// <summary>
+    /// Loads the pair and the chain served with it; a pair that fails <see cref="Check"/> throws
+    /// <see cref="CryptographicException"/> (never ArgumentException). The certificate file may hold the intermediates
+    /// after the certificate (a "fullchain" PEM, as a site CA issues it): they are sent in the handshake, so a client
+    /// that trusts only the site's root can verify the service. The context is built once here (its chain, offline) and
+    /// given to every handshake; building it reads the system trust store once, tens of milliseconds, which is why
+    /// serve starts it beside the host check rather than after it.
+    /// </summary>
+    public static SslStreamCertificateContext Load(TlsConfig tls, IEnumerable<IPAddress> addresses, Serilog.ILogger log)
     {
         if (tls.GenerateSelfSigned && !File.Exists(tls.Certificate) && !File.Exists(tls.Key))
         {
@@ -49,20 +57,27 @@ public static class TlsCertificates
             log.Warning("generated a self-signed certificate at {Certificate} (key {Key}); clients must trust it explicitly", tls.Certificate, tls.Key);
         }
         X509Certificate2 certificate;
+        var intermediates = new X509Certificate2Collection();
         try
         {
+            // Used as loaded: the PKCS#12 round trip that persists a PEM key is for Windows' TLS stack (Kestrel does it
+            // there only); on Linux, OpenSSL signs with the key as it is.
             certificate = X509Certificate2.CreateFromPemFile(tls.Certificate, tls.Key);
+            intermediates.ImportFromPemFile(tls.Certificate);
         }
         catch (ArgumentException e)
         {
             throw new CryptographicException(e.Message, e);
         }
+        foreach (var same in intermediates.Where(c => c.RawDataMemory.Span.SequenceEqual(certificate.RawDataMemory.Span)).ToList())
+        {
+            intermediates.Remove(same); // the certificate itself, first in the file
+        }
         if (certificate.NotAfter < DateTime.Now)
         {
             log.Warning("the TLS certificate {Certificate} expired on {NotAfter:u}", tls.Certificate, certificate.NotAfter);
         }
-        // Kestrel on Linux wants the key in an exportable, non-ephemeral form for TLS; re-import through PKCS#12.
-        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+        return SslStreamCertificateContext.Create(certificate, intermediates, offline: true);
     }
 
     /// <summary>ECDSA P-256, one year, every endpoint address as an IP SAN.</summary>

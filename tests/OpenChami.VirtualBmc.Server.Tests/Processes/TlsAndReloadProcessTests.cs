@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using OpenChami.VirtualBmc.Server.Security;
 using OpenChami.VirtualBmc.Slots.Catalog;
@@ -132,6 +134,76 @@ public sealed class TlsAndReloadProcessTests
         await HupAsync(service, "reloaded:");
         Assert.DoesNotContain(service.Output.Split('\n').Skip(mark), l => l.Contains("slots or endpoints changed", StringComparison.Ordinal));
         Assert.False(service.HasExited);
+    }
+
+    /// <summary>A site CA's chain: root, intermediate, and a server certificate for 127.0.0.10 it issued; the certificate
+    /// file as a site hands it out (the certificate, then the intermediate), its key, and the root a client trusts.</summary>
+    private static (X509Certificate2 Root, string CertificatePem, string KeyPem) SiteCaChain(string site)
+    {
+        var now = DateTimeOffset.UtcNow;
+        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var rootRequest = new CertificateRequest($"CN={site} root CA", rootKey, HashAlgorithmName.SHA256);
+        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        rootRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        rootRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(rootRequest.PublicKey, false));
+        using var root = rootRequest.CreateSelfSigned(now.AddMinutes(-10), now.AddDays(3));
+
+        using var intermediateKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var intermediateRequest = new CertificateRequest($"CN={site} issuing CA", intermediateKey, HashAlgorithmName.SHA256);
+        intermediateRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        intermediateRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        intermediateRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(intermediateRequest.PublicKey, false));
+        intermediateRequest.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(root, true, false));
+        using var intermediate = intermediateRequest.Create(root, now.AddMinutes(-5), now.AddDays(2), [1, 2, 3, 4]);
+        using var issuer = intermediate.CopyWithPrivateKey(intermediateKey);
+
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=vbmc", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Parse("127.0.0.10"));
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(intermediate, true, false));
+        using var leaf = request.Create(issuer, now.AddMinutes(-5), now.AddDays(1), [5, 6, 7, 8]);
+        return (X509CertificateLoader.LoadCertificate(root.RawData), leaf.ExportCertificatePem() + "\n" + intermediate.ExportCertificatePem() + "\n",
+            key.ExportPkcs8PrivateKeyPem());
+    }
+
+    /// <summary>A handshake by a client that trusts <paramref name="root"/> alone, fetches nothing, and knows no intermediate.</summary>
+    private static async Task<SslPolicyErrors> HandshakeTrustingOnlyAsync(int port, X509Certificate2 root)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Parse("127.0.0.10"), port);
+        var errors = SslPolicyErrors.None;
+        await using var ssl = new SslStream(client.GetStream(), false, (_, _, _, e) => (errors = e) is SslPolicyErrors.None or SslPolicyErrors.RemoteCertificateChainErrors); // a chain error is the answer, not a failure
+        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck, DisableCertificateDownloads = true };
+        policy.CustomTrustStore.Add(root);
+        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "127.0.0.10", CertificateChainPolicy = policy });
+        return errors;
+    }
+
+    [Fact]
+    public async Task ASiteCaChainFile_IsServedWhole_SoAClientTrustingOnlyTheRootVerifies_AtStartAndAfterSighup()
+    {
+        using var dir = new TempDirectory();
+        var (host, cert, key, port) = Site(dir);
+        var (root, certificatePem, keyPem) = SiteCaChain("site A");
+        Directory.CreateDirectory(Path.GetDirectoryName(cert)!);
+        File.WriteAllText(cert, certificatePem);
+        File.WriteAllText(key, keyPem);
+        using var service = ServiceProcess.Start("serve", "--config", host);
+        await service.WaitListeningAsync(IPAddress.Parse("127.0.0.10"), port, Startup);
+
+        // Before the fix only the first certificate of the file was served: RemoteCertificateChainErrors.
+        Assert.Equal(SslPolicyErrors.None, await HandshakeTrustingOnlyAsync(port, root));
+
+        var (otherRoot, otherPem, otherKey) = SiteCaChain("site B");
+        File.WriteAllText(cert, otherPem);
+        File.WriteAllText(key, otherKey);
+        Assert.Contains("1 intermediate(s) sent with it", await HupAsync(service, "reloaded:"), StringComparison.Ordinal);
+        Assert.Equal(SslPolicyErrors.None, await HandshakeTrustingOnlyAsync(port, otherRoot));
+        Assert.Equal(SslPolicyErrors.RemoteCertificateChainErrors, await HandshakeTrustingOnlyAsync(port, root));
     }
 
     [Fact]
