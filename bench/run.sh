@@ -168,7 +168,7 @@ cpu_busy_pct() {
   local a b
   a=$(awk '/^cpu /{ print $2+$3+$4+$5+$6+$7+$8, $5+$6 }' /proc/stat); sleep 0.5
   b=$(awk '/^cpu /{ print $2+$3+$4+$5+$6+$7+$8, $5+$6 }' /proc/stat)
-  awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); t = y[1] - x[1]; printf "%d", t > 0 ? 100 * (t - (y[2] - x[2])) / t : 0 }'
+  awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); t = y[1] - x[1]; printf "%d", (t > 0 ? 100 * (t - (y[2] - x[2])) / t : 0) }'
 }
 # wait_quiet: until the CPU is at most 10 % busy (a server of an earlier run still exiting, the build's servers), at
 # most 30 s; prints what it saw. Start-up is a single-shot figure that anything else on 2 cores moves.
