@@ -280,6 +280,19 @@ for mode in full resume; do
   run_cold "ceil.cold12.$mode.c16" 16 "https://$CEILING_ADDR:$PORT$COLD_PATH" -tls 1.2 $([ $mode = resume ] && echo -resume)
   run_cold "vbmc.cold12.$mode.c16" 16 "https://127.0.0.10:$PORT$COLD_PATH" -tls 1.2 $([ $mode = resume ] && echo -resume)
 done
+# The ≥ 0.9 × ceiling target compares two 5 s runs, and a pair of them moves by ±10 % from one pair to the next on 2
+# shared cores (the client shares them): two more alternating pairs, and the verdict takes the median of the three
+# pair ratios. The table's row stays the first pair.
+r3() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.3f", a / b }'; }
+ratios=("$(r3 "$(get vbmc.cold13.full.c16.rps)" "$(get ceil.cold13.full.c16.rps)")")
+for rep in 2 3; do
+  run_cold "ceil.cold13.full.c16.r$rep" 16 "https://$CEILING_ADDR:$PORT$COLD_PATH"
+  run_cold "vbmc.cold13.full.c16.r$rep" 16 "https://127.0.0.10:$PORT$COLD_PATH"
+  ratios+=("$(r3 "$(get vbmc.cold13.full.c16.r$rep.rps)" "$(get ceil.cold13.full.c16.r$rep.rps)")")
+done
+put cold13.full.c16.ratios "${ratios[*]}"
+put cold13.full.c16.ratio "$(printf '%s\n' "${ratios[@]}" | sort -n | sed -n 2p)"
+log "cold, full TLS 1.3, 16 clients: product/ceiling per pair ${ratios[*]} (median $(get cold13.full.c16.ratio))"
 log "Reset POST latency (ForceRestart on slot0, one connection)"
 run_wrk vbmc.reset.c1.basic 1 1 "https://127.0.0.10:$PORT/redfish/v1/Systems/slot0/Actions/ComputerSystem.Reset" -H "$BASIC" -s bench/lua/reset.lua
 # Memory after the load (keep-alive, cold and Reset runs), 2 s after the last run.
@@ -425,7 +438,10 @@ fi
       [ "$(get $kf.rps)" != - ] || continue
       tls="TLS 1.${v#1}"
       target="" vd=""
-      if [ $v.$c = 13.16 ]; then target="≥ 90 % ceiling"; vd=$(verdict "$(get $kf.rps) >= 0.9 * $(get ceil.cold13.full.c16.rps)" ceiling); fi
+      if [ $v.$c = 13.16 ]; then
+        target="≥ 90 % ceiling: median of 3 alternating pairs, $(get cold13.full.c16.ratios) → $(get cold13.full.c16.ratio)"
+        vd=$(verdict "$(get cold13.full.c16.ratio) >= 0.9" ceiling)
+      fi
       row "GET /redfish/v1/Systems/slot0, cold: new TCP + **full** $tls handshake per request (resumed: $(get $kf.resumed)/$(get $kf.n); ceiling $(get ceil.cold$v.full.c$c.resumed)/$(get ceil.cold$v.full.c$c.n))" \
         "$c" basic "$kf" "ceil.cold$v.full.c$c" "$target" "$vd"
       target="resumed/full: $(r "$(get $kr.rps)" "$(get $kf.rps)")× (ceiling $(r "$(get ceil.cold$v.resume.c$c.rps)" "$(get ceil.cold$v.full.c$c.rps)")×)" vd=""
