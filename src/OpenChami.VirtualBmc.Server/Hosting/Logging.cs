@@ -17,6 +17,9 @@ public static class Logging
             .MinimumLevel.Is(level)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            // ASP.NET Core's per-request "Request starting/finished" source writes nothing above Information, yet while any
+            // level of it is enabled the host starts an Activity for every request (trace ids nobody reads here): off.
+            .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off)
             .Enrich.FromLogContext();
         if (json)
         {
