@@ -163,6 +163,10 @@ start_vbmc() {
   START_MS=$(( $(now_ms) - t0 ))
 }
 stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+# r A B [DECIMALS]: A / B to 2 decimals (or DECIMALS), "-" when either is missing.
+r() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { if (a == "-" || b == "-" || a == "" || b == "" || b == 0) print "-"; else printf "%.*f", d, a / b }'; }
+# median N...: the middle value (the lower middle of an even count).
+median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 # cpu_busy_pct: the share of CPU time not idle over the next 0.5 s, all cores (/proc/stat).
 cpu_busy_pct() {
   local a b
@@ -283,15 +287,14 @@ done
 # The ≥ 0.9 × ceiling target compares two 5 s runs, and a pair of them moves by ±10 % from one pair to the next on 2
 # shared cores (the client shares them): two more alternating pairs, and the verdict takes the median of the three
 # pair ratios. The table's row stays the first pair.
-r3() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.3f", a / b }'; }
-ratios=("$(r3 "$(get vbmc.cold13.full.c16.rps)" "$(get ceil.cold13.full.c16.rps)")")
+ratios=("$(r "$(get vbmc.cold13.full.c16.rps)" "$(get ceil.cold13.full.c16.rps)" 3)")
 for rep in 2 3; do
   run_cold "ceil.cold13.full.c16.r$rep" 16 "https://$CEILING_ADDR:$PORT$COLD_PATH"
   run_cold "vbmc.cold13.full.c16.r$rep" 16 "https://127.0.0.10:$PORT$COLD_PATH"
-  ratios+=("$(r3 "$(get vbmc.cold13.full.c16.r$rep.rps)" "$(get ceil.cold13.full.c16.r$rep.rps)")")
+  ratios+=("$(r "$(get vbmc.cold13.full.c16.r$rep.rps)" "$(get ceil.cold13.full.c16.r$rep.rps)" 3)")
 done
 put cold13.full.c16.ratios "${ratios[*]}"
-put cold13.full.c16.ratio "$(printf '%s\n' "${ratios[@]}" | sort -n | sed -n 2p)"
+put cold13.full.c16.ratio "$(median "${ratios[@]}")"
 log "cold, full TLS 1.3, 16 clients: product/ceiling per pair ${ratios[*]} (median $(get cold13.full.c16.ratio))"
 log "Reset POST latency (ForceRestart on slot0, one connection)"
 run_wrk vbmc.reset.c1.basic 1 1 "https://127.0.0.10:$PORT/redfish/v1/Systems/slot0/Actions/ComputerSystem.Reset" -H "$BASIC" -s bench/lua/reset.lua
@@ -337,7 +340,6 @@ for run in 1 2 3 4 5; do
   ceils+=("$(sed -n 's/.*first_ms=\([0-9]*\).*/\1/p' "$W/start-ceiling-$run.txt")")
   stop_pid "$CEIL_PID"
 done
-median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 put start.ms "$(median "${starts[@]}")"; put start.all "${starts[*]}"; put start.load "$(load)"
 put startall.ms "$(median "${alls[@]}")"; put startall.all "${alls[*]}"
 put ceil.start.ms "$(median "${ceils[@]}")"
@@ -386,7 +388,6 @@ if [ -n "${BENCH_SERVER:-}" ]; then
 fi
 
 # ---------------------------------------------------------------------------------------------------- table
-r() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 # pct A B: A as a whole percentage of B, truncated (so 89.9 % reads 89 %, as the ≥ 90 % verdict judges it).
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "" || b == "" || b == 0) print "-"; else printf "%d %%", int(100 * a / b) }'; }
 # verdict COND LABEL [COND LABEL...]: PASS when every condition (an awk expression) holds, else MISS and the failed labels.

@@ -124,7 +124,8 @@ public sealed class NodeState
 
     public IEnumerable<(IPAddress Address, int Port)> Endpoints => _scopes.Keys;
 
-    /// <summary>The addresses <see cref="Endpoints"/> will have, from the configuration alone (before the node is composed).</summary>
+    /// <summary>The addresses of <see cref="Endpoints"/>, from the configuration alone (serve needs them before the node is
+    /// composed): what a generated certificate names, at start and on reload.</summary>
     public static IEnumerable<IPAddress> EndpointAddresses(LoadedSite site) =>
         site.Slots.Select(s => s.Bmc.Address).Concat(site.Host.HostEndpoint is { } host ? [host.Address] : []).Distinct();
 

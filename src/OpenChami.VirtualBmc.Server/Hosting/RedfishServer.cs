@@ -51,7 +51,7 @@ public static class RedfishServer
         builder.Services.AddSingleton(new OpenChami.VirtualBmc.Host.Services.HostTimeSources());
         builder.Services.AddSingleton(new OpenChami.VirtualBmc.Host.Services.DpkgStatus());
 
-        certificates ??= new CertificateHolder(host.Tls is { } tls ? TlsCertificates.Load(tls, node.Endpoints.Select(e => e.Address), logger) : null);
+        certificates ??= new CertificateHolder(host.Tls is { } tls ? TlsCertificates.Load(tls, NodeState.EndpointAddresses(node.Site), logger) : null);
         builder.Services.AddSingleton(certificates);
         var sourceLimits = new SourceLimits(host.Security);
         builder.Services.AddSingleton(sourceLimits);

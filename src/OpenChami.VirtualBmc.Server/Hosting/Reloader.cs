@@ -59,7 +59,7 @@ public static class Reloader
         {
             try
             {
-                certificate = TlsCertificates.Load(tls, node.Endpoints.Select(e => e.Address), log);
+                certificate = TlsCertificates.Load(tls, NodeState.EndpointAddresses(node.Site), log);
             }
             catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException or ArgumentException)
             {
